@@ -1,0 +1,64 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall only when a requirements file changes.
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test install migrate seed worker beat demo bench loadtest backup restore lint format check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): $(BIN)/python requirements/base.txt requirements/local.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/local.txt
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput -v 0
+
+seed: migrate
+	$(BIN)/python manage.py load_cartography
+	$(BIN)/python manage.py create_demo_maintainer
+
+## Serve the platform at http://127.0.0.1:8000 on the embedded default (SQLite, eager jobs).
+run: seed
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Run the whole suite: SQLite by default; PostgreSQL and Redis when DATABASE_URL and
+## CELERY_BROKER_URL are set (then the tests that need a real worker run too).
+test: install
+	$(BIN)/python -m pytest $(if $(CELERY_BROKER_URL),,-m "not services") $(PYTEST_ARGS)
+
+## A real worker and the one beat, for the PostgreSQL + Redis set-up.
+worker: install
+	$(BIN)/celery -A cartography worker -l info
+beat: install
+	$(BIN)/celery -A cartography beat -l info
+
+demo: seed
+	$(BIN)/python manage.py generate_demo_data --contributions 5000 --projects 8 --contributors 400 --seed 1
+
+bench: install
+	$(BIN)/python bench/run.py
+
+loadtest: install
+	$(BIN)/python loadtest/run.py
+
+backup:
+	pg_dump --format=custom --no-owner --dbname="$(DATABASE_URL)" --file="$(or $(BACKUP),backup.dump)"
+restore:
+	pg_restore --clean --if-exists --no-owner --dbname="$(DATABASE_URL)" "$(or $(BACKUP),backup.dump)"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles test-output

@@ -1,0 +1,92 @@
+"""Account pages: sign up, sign in (rate limited), the profile, deleting one's account.
+
+Sign-out, password change and password reset are Django's own views, wired in accounts/urls.py
+with this site's templates.
+"""
+
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import AccountDeleteForm, ProfileForm, RateLimitedAuthenticationForm, SignUpForm
+from accounts.services import account_sign_up
+from contributions.services import account_delete, contributor_for_user, contributor_update_profile
+from projects.forms import add_service_errors
+
+
+class SignInView(LoginView):
+    form_class = RateLimitedAuthenticationForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if getattr(form, "rate_limited", False):
+            response.status_code = HTTPStatus.TOO_MANY_REQUESTS
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = account_sign_up(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "password" in exc.error_dict:
+                exc.error_dict["password1"] = exc.error_dict.pop("password")
+            add_service_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.username}. Your account is ready.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/user_signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    contributor = contributor_for_user(user=request.user)
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_for(contributor))
+    if request.method == "POST" and form.is_valid():
+        try:
+            contributor_update_profile(
+                contributor=contributor,
+                languages=form.cleaned_data["languages"],
+                **form.profile_fields(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/user_profile.html", {"form": form, "contributor": contributor})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        account_delete(user=request.user)
+        logout(request)
+        messages.success(
+            request,
+            "Your account is deleted and your personal data removed. Your credited work stays, "
+            "shown as by a former contributor.",
+        )
+        return redirect("home")
+    return render(request, "accounts/user_delete.html", {"form": form})

@@ -1,0 +1,76 @@
+"""FilterSets of the ledger, shared by the HTML lists and the API (same names in both)."""
+
+import django_filters as filters
+
+from contributions.choices import (
+    Compensation,
+    ContributionDomain,
+    ContributionSource,
+    ContributionStatus,
+    ContributionType,
+    LifecyclePhase,
+    types_in_domain,
+)
+from contributions.models import Contribution, Contributor
+from projects.choices import Continent, GovernanceModel
+from projects.filters import SearchFilterSet
+
+
+class ContributionFilterSet(SearchFilterSet):
+    search_fields = ("title", "description", "contributor__display_name")
+    project = filters.CharFilter(field_name="project__slug", label="Project (slug)")
+    project_id = filters.NumberFilter(field_name="project_id")
+    artifact = filters.CharFilter(field_name="artifact__slug", label="Artifact (slug)")
+    type = filters.MultipleChoiceFilter(choices=ContributionType.choices)
+    domain = filters.ChoiceFilter(choices=ContributionDomain.choices, method="filter_domain")
+    phase = filters.MultipleChoiceFilter(choices=LifecyclePhase.choices)
+    # Filters within what the caller may see: the queryset is already limited by the selector.
+    status = filters.MultipleChoiceFilter(choices=ContributionStatus.choices)
+    compensation = filters.MultipleChoiceFilter(choices=Compensation.choices)
+    source = filters.MultipleChoiceFilter(choices=ContributionSource.choices)
+    language = filters.CharFilter(field_name="languages__code", label="Language (ISO 639-3)")
+    date_after = filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
+    date_before = filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+    contributor = filters.CharFilter(
+        field_name="contributor__user__username", label="Contributor (username)"
+    )
+    contributor_id = filters.NumberFilter(field_name="contributor_id")
+    governance_model = filters.MultipleChoiceFilter(
+        field_name="project__governance_model", choices=GovernanceModel.choices
+    )
+    country = filters.CharFilter(
+        field_name="contributor__country__code", label="Contributor's country (ISO code)"
+    )
+    continent = filters.ChoiceFilter(
+        field_name="contributor__country__continent", choices=Continent.choices
+    )
+    licence = filters.CharFilter(field_name="artifact__licence__identifier")
+    ordering = filters.OrderingFilter(
+        fields=(("created_at", "created"), ("occurred_on", "date"), ("title", "title"))
+    )
+
+    class Meta:
+        model = Contribution
+        fields = ()
+
+    def filter_domain(self, queryset, name, value):
+        return queryset.filter(type__in=types_in_domain(value))
+
+    @property
+    def qs(self):
+        qs = super().qs
+        # Only the to-many language join can repeat a row.
+        return qs.distinct() if self.data.get("language") else qs
+
+
+class ContributorFilterSet(SearchFilterSet):
+    search_fields = ("display_name", "github", "huggingface")
+    country = filters.CharFilter(field_name="country__code")
+    continent = filters.ChoiceFilter(field_name="country__continent", choices=Continent.choices)
+    affiliation = filters.CharFilter(field_name="affiliation__slug")
+    language = filters.CharFilter(field_name="languages__code")
+    ordering = filters.OrderingFilter(fields=(("display_name", "name"),))
+
+    class Meta:
+        model = Contributor
+        fields = ()

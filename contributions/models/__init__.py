@@ -1,0 +1,3 @@
+from .ledger import Contribution, Contributor, ModerationEvent
+
+__all__ = ["Contribution", "Contributor", "ModerationEvent"]

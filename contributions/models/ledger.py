@@ -1,0 +1,264 @@
+"""The ledger: who contributed what to which project, and every moderation decision on it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from contributions.choices import (
+    MODERATED_STATUSES,
+    TYPE_DOMAIN,
+    Compensation,
+    ContributionSource,
+    ContributionStatus,
+    ContributionType,
+    LifecyclePhase,
+)
+
+
+class Contributor(models.Model):
+    """A person's public identity in the ledger.
+
+    `user` is empty for a placeholder created by an importer (a credit-list entry), which the person
+    claims later by signing in with the same GitHub handle. A deleted account keeps its contributor
+    row with personal data removed: it is shown as "former contributor".
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contributor",
+    )
+    display_name = models.CharField("display name", max_length=150)
+    affiliation = models.ForeignKey(
+        "projects.Organisation",
+        verbose_name="affiliation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="affiliated_contributors",
+    )
+    country = models.ForeignKey(
+        "projects.Country",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contributors",
+    )
+    languages = models.ManyToManyField(
+        "projects.Language", verbose_name="languages", related_name="contributors", blank=True
+    )
+    orcid = models.CharField(
+        "ORCID iD", max_length=19, blank=True, help_text="Like 0000-0002-1825-0097."
+    )
+    github = models.CharField("GitHub handle", max_length=39, blank=True)
+    huggingface = models.CharField("Hugging Face handle", max_length=96, blank=True)
+    is_public = models.BooleanField(
+        "public profile", default=True, help_text="Private profiles are credited by name only."
+    )
+    is_former = models.BooleanField("former contributor", default=False)
+    is_synthetic = models.BooleanField(
+        "synthetic", default=False, help_text="Generated demo data, never a real person."
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(display_name=""), name="contributor_display_name_set"
+            ),
+            models.CheckConstraint(
+                condition=Q(orcid="") | Q(orcid__regex=r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$"),
+                name="contributor_orcid_format",
+            ),
+            models.UniqueConstraint(
+                Lower("github"),
+                condition=~Q(github=""),
+                name="contributor_github_unique_ci",
+                violation_error_message="This GitHub handle already belongs to a contributor.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contributions:contributor_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_placeholder(self) -> bool:
+        return self.user_id is None and not self.is_former
+
+
+class Contribution(models.Model):
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="contributions"
+    )
+    artifact = models.ForeignKey(
+        "projects.Artifact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contributions",
+    )
+    contributor = models.ForeignKey(
+        Contributor, on_delete=models.PROTECT, related_name="contributions"
+    )
+    type = models.CharField("type", max_length=30, choices=ContributionType.choices)
+    phase = models.CharField(
+        "lifecycle phase",
+        max_length=20,
+        choices=LifecyclePhase.choices,
+        default=LifecyclePhase.NOT_SPECIFIC,
+    )
+    title = models.CharField("title", max_length=200)
+    description = models.TextField("description", blank=True, help_text="Markdown.")
+    evidence_urls = models.JSONField("evidence links", default=list, blank=True)
+    occurred_on = models.DateField("date", null=True, blank=True)
+    quantity = models.DecimalField(
+        "quantity", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField("unit", max_length=40, blank=True)
+    languages = models.ManyToManyField(
+        "projects.Language", related_name="contributions", blank=True
+    )
+    compensation = models.CharField(
+        "compensation",
+        max_length=20,
+        choices=Compensation.choices,
+        default=Compensation.UNDISCLOSED,
+    )
+    affiliation = models.ForeignKey(
+        "projects.Organisation",
+        verbose_name="affiliation at the time",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The contributor's affiliation when the work was done (Elephant Factor).",
+    )
+    status = models.CharField(
+        "status",
+        max_length=20,
+        choices=ContributionStatus.choices,
+        default=ContributionStatus.PENDING,
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField("moderated at", null=True, blank=True)
+    source = models.CharField(
+        "source", max_length=10, choices=ContributionSource.choices, default=ContributionSource.WEB
+    )
+    external_id = models.CharField(
+        "external id",
+        max_length=200,
+        blank=True,
+        help_text="The id in the imported source, so that re-importing creates no duplicates.",
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(type__in=ContributionType.values), name="contribution_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(phase__in=LifecyclePhase.values), name="contribution_phase_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ContributionStatus.values), name="contribution_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(compensation__in=Compensation.values),
+                name="contribution_compensation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=ContributionSource.values), name="contribution_source_valid"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="contribution_title_set"),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gte=0),
+                name="contribution_quantity_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | ~Q(unit=""),
+                name="contribution_quantity_has_unit",
+            ),
+            # A decided entry always records who decided and when.
+            models.CheckConstraint(
+                condition=~Q(status__in=MODERATED_STATUSES)
+                | Q(moderated_by__isnull=False, moderated_at__isnull=False),
+                name="contribution_moderated_has_moderator",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "source", "external_id"],
+                condition=~Q(external_id=""),
+                name="contribution_external_id_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["project", "status", "occurred_on"], name="contrib_project_status"
+            ),
+            models.Index(fields=["status", "type"], name="contrib_status_type"),
+            models.Index(fields=["contributor", "status"], name="contrib_contributor_status"),
+            models.Index(fields=["status", "-created_at", "-id"], name="contrib_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("contributions:contribution_detail", kwargs={"pk": self.pk})
+
+    @property
+    def domain(self) -> str:
+        return TYPE_DOMAIN[self.type]
+
+
+class ModerationEvent(models.Model):
+    """Append-only audit trail: one row for every status change, by any path."""
+
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for changes made by the system (an import).",
+    )
+    from_status = models.CharField(
+        "from", max_length=20, choices=ContributionStatus.choices, blank=True
+    )
+    to_status = models.CharField("to", max_length=20, choices=ContributionStatus.choices)
+    note = models.TextField("note", blank=True)
+    at = models.DateTimeField("at", auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_status__in=ContributionStatus.values),
+                name="moderation_event_to_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Moderation events are append-only.")
+        super().save(*args, **kwargs)

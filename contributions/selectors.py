@@ -1,0 +1,60 @@
+"""Reads of the ledger with their joins applied, and what each caller may see."""
+
+from django.db.models import Q, QuerySet
+
+from contributions.choices import ContributionStatus
+from contributions.models import Contribution, Contributor, ModerationEvent
+
+
+def contributions_visible_to(user) -> QuerySet[Contribution]:
+    """Approved entries for everyone; the caller's own entries, their projects' entries (as
+    maintainer) and everything (as staff) besides."""
+    qs = Contribution.objects.all()
+    if not user.is_authenticated:
+        return qs.filter(status=ContributionStatus.APPROVED)
+    if user.is_staff:
+        return qs
+    return qs.filter(
+        Q(status=ContributionStatus.APPROVED)
+        | Q(contributor__user=user)
+        | Q(project__maintainerships__user=user)
+    ).distinct()
+
+
+def contribution_list(user) -> QuerySet[Contribution]:
+    return (
+        contributions_visible_to(user)
+        .select_related("project", "artifact", "contributor", "affiliation")
+        .prefetch_related("languages")
+        .order_by("-created_at", "-id")
+    )
+
+
+def contribution_detail_queryset(user) -> QuerySet[Contribution]:
+    return contribution_list(user).select_related("moderated_by", "contributor__user")
+
+
+def contribution_history(contribution: Contribution) -> QuerySet[ModerationEvent]:
+    return contribution.events.select_related("actor").order_by("at", "id")
+
+
+def moderation_queue(user) -> QuerySet[Contribution]:
+    """Pending entries of the projects the user maintains (all projects for staff), oldest first."""
+    qs = Contribution.objects.filter(status=ContributionStatus.PENDING)
+    if not user.is_staff:
+        qs = qs.filter(project__maintainerships__user=user)
+    return (
+        qs.exclude(contributor__user=user)
+        .select_related("project", "artifact", "contributor")
+        .prefetch_related("languages")
+        .order_by("created_at", "id")
+    )
+
+
+def public_contributors() -> QuerySet[Contributor]:
+    return (
+        Contributor.objects.filter(is_public=True, is_former=False)
+        .select_related("affiliation", "country", "user")
+        .prefetch_related("languages")
+        .order_by("display_name", "id")
+    )

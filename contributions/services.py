@@ -1,0 +1,504 @@
+"""Every write to the ledger. Web views, API views, the admin, importers and tasks call these.
+
+A status changes only here, under a row lock, and every change appends a ModerationEvent. Each
+change that can move a statistic enqueues the project's rollup refresh after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contributions import permissions
+from contributions.choices import (
+    Compensation,
+    ContributionSource,
+    ContributionStatus,
+    ContributionType,
+    LifecyclePhase,
+)
+from contributions.models import Contribution, Contributor, ModerationEvent
+from projects.choices import ListingStatus
+from projects.jobs import enqueue_on_commit
+from projects.models import Artifact, Language, Maintainership, Project
+
+S = ContributionStatus
+
+MAX_EVIDENCE_LINKS = 10
+MAX_DESCRIPTION_CHARS = 20_000
+MAX_QUANTITY = Decimal("1000000000")
+MAX_NOTE_CHARS = 2_000
+
+
+class TransitionNotAllowed(ValidationError):
+    """The entry is not in a status this action can start from (API: 409)."""
+
+
+class ModerationConflict(TransitionNotAllowed):
+    """Another moderator decided the entry first (API: 409)."""
+
+
+# TRANSITIONS: the only legal status changes, and which action makes each.
+# ------------------------------------------------------------------------------
+ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+    "approve": (S.PENDING,),
+    "reject": (S.PENDING,),
+    "request_changes": (S.PENDING,),
+    "revoke": (S.APPROVED,),
+    "withdraw": (S.PENDING, S.CHANGES_REQUESTED),
+    "resubmit": (S.CHANGES_REQUESTED,),
+}
+
+
+MODERATION_ACTIONS = ("approve", "reject", "request_changes")
+
+
+def _enqueue_stats(project_id: int) -> None:
+    from contributions import tasks  # tasks import services' models; import late, once.
+
+    enqueue_on_commit(tasks.refresh_project_stats, project_id)
+
+
+# VALIDATION shared by every path that writes a contribution's content
+# ------------------------------------------------------------------------------
+def _clean_evidence(urls: Iterable[str]) -> list[str]:
+    cleaned = []
+    for raw in urls:
+        url = (raw or "").strip()
+        if not url:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationError(
+                {"evidence_urls": f"Evidence must be http(s) links; {url[:80]!r} is not one."}
+            )
+        if len(url) > 500:
+            raise ValidationError({"evidence_urls": "An evidence link is at most 500 characters."})
+        if url not in cleaned:
+            cleaned.append(url)
+    if len(cleaned) > MAX_EVIDENCE_LINKS:
+        raise ValidationError(
+            {"evidence_urls": f"Give at most {MAX_EVIDENCE_LINKS} evidence links."}
+        )
+    return cleaned
+
+
+def _validate_content(*, project: Project, data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    if "type" in data and data["type"] not in ContributionType.values:
+        errors["type"] = "Choose one of the contribution types."
+    if "phase" in data and data["phase"] not in LifecyclePhase.values:
+        errors["phase"] = "Choose a lifecycle phase."
+    if "compensation" in data and data["compensation"] not in Compensation.values:
+        errors["compensation"] = "Choose how the work was compensated."
+    if "title" in data:
+        data["title"] = (data["title"] or "").strip()
+        if not data["title"]:
+            errors["title"] = "Give the contribution a title."
+        elif len(data["title"]) > 200:
+            errors["title"] = "A title is at most 200 characters."
+    if len(data.get("description") or "") > MAX_DESCRIPTION_CHARS:
+        errors["description"] = f"A description is at most {MAX_DESCRIPTION_CHARS} characters."
+    occurred_on = data.get("occurred_on")
+    if occurred_on is not None:
+        if not isinstance(occurred_on, dt.date):
+            errors["occurred_on"] = "Give the date as YYYY-MM-DD."
+        elif occurred_on > timezone.localdate():
+            errors["occurred_on"] = "The date cannot be in the future."
+    quantity = data.get("quantity")
+    if quantity is not None:
+        if quantity < 0:
+            errors["quantity"] = "A quantity cannot be negative."
+        elif quantity > MAX_QUANTITY:
+            errors["quantity"] = "That quantity is implausibly large."
+        elif not (data.get("unit") or "").strip():
+            errors["unit"] = "Say what the quantity counts (e.g. items annotated, GPU-hours)."
+    artifact = data.get("artifact")
+    if artifact is not None and artifact.project_id != project.pk:
+        errors["artifact"] = "Choose an artifact of this project."
+    if errors:
+        raise ValidationError(errors)
+    if "evidence_urls" in data:
+        data["evidence_urls"] = _clean_evidence(data["evidence_urls"] or [])
+    return data
+
+
+def _record(contribution: Contribution, *, actor, from_status: str, note: str = "") -> None:
+    ModerationEvent.objects.create(
+        contribution=contribution,
+        actor=actor,
+        from_status=from_status,
+        to_status=contribution.status,
+        note=note[:MAX_NOTE_CHARS],
+    )
+
+
+# CONTRIBUTORS
+# ------------------------------------------------------------------------------
+def contributor_for_user(*, user) -> Contributor:
+    """The user's contributor profile, created on first use with their name."""
+    try:
+        return user.contributor
+    except Contributor.DoesNotExist:
+        pass
+    contributor, _ = Contributor.objects.get_or_create(
+        user=user, defaults={"display_name": user.get_full_name() or user.username}
+    )
+    return contributor
+
+
+@transaction.atomic
+def contributor_update_profile(
+    *, contributor: Contributor, languages: Iterable[Language] | None = None, **fields: Any
+) -> Contributor:
+    allowed = {
+        "display_name",
+        "affiliation",
+        "country",
+        "orcid",
+        "github",
+        "huggingface",
+        "is_public",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"Not a profile field: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(contributor, name, value)
+    contributor.full_clean()
+    contributor.save()
+    if languages is not None:
+        contributor.languages.set(languages)
+    return contributor
+
+
+# SUBMITTING AND EDITING
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def contribution_submit(
+    *,
+    user,
+    project: Project,
+    type: str,
+    title: str,
+    phase: str = LifecyclePhase.NOT_SPECIFIC,
+    description: str = "",
+    evidence_urls: Sequence[str] = (),
+    occurred_on: dt.date | None = None,
+    quantity: Decimal | None = None,
+    unit: str = "",
+    languages: Iterable[Language] = (),
+    compensation: str = Compensation.UNDISCLOSED,
+    artifact: Artifact | None = None,
+    source: str = ContributionSource.WEB,
+) -> Contribution:
+    """A signed-in person logs a contribution; it waits as pending for a maintainer."""
+    if not permissions.can_submit(user):
+        raise PermissionDenied("Sign in to log a contribution.")
+    if project.listing_status != ListingStatus.LISTED:
+        raise ValidationError({"project": "Contributions are logged to listed projects only."})
+    data = _validate_content(
+        project=project,
+        data={
+            "type": type,
+            "title": title,
+            "phase": phase,
+            "description": description,
+            "evidence_urls": list(evidence_urls),
+            "occurred_on": occurred_on,
+            "quantity": quantity,
+            "unit": unit.strip(),
+            "compensation": compensation,
+            "artifact": artifact,
+        },
+    )
+    contributor = contributor_for_user(user=user)
+    contribution = Contribution(
+        project=project,
+        contributor=contributor,
+        affiliation=contributor.affiliation,
+        status=S.PENDING,
+        source=source,
+        **data,
+    )
+    contribution.full_clean(exclude=["languages"])
+    contribution.save()
+    contribution.languages.set(languages)
+    _record(contribution, actor=user, from_status="")
+    return contribution
+
+
+EDITABLE_FIELDS = {
+    "type",
+    "title",
+    "phase",
+    "description",
+    "evidence_urls",
+    "occurred_on",
+    "quantity",
+    "unit",
+    "compensation",
+    "artifact",
+}
+
+
+@transaction.atomic
+def contribution_update(
+    *,
+    contribution: Contribution,
+    user,
+    languages: Iterable[Language] | None = None,
+    **changes: Any,
+) -> Contribution:
+    """Edit an entry's content. Its contributor may while it is pending or asked for changes;
+    the project's maintainers and staff may correct it in any status."""
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    if not permissions.can_edit(user, contribution):
+        raise PermissionDenied("You cannot edit this contribution now.")
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"Not an editable field: {', '.join(sorted(unknown))}.")
+    data = _validate_content(project=contribution.project, data=dict(changes))
+    for name, value in data.items():
+        setattr(contribution, name, value)
+    contribution.full_clean(exclude=["languages"])
+    contribution.save()
+    if languages is not None:
+        contribution.languages.set(languages)
+    if contribution.status == S.APPROVED:
+        _enqueue_stats(contribution.project_id)
+    return contribution
+
+
+@transaction.atomic
+def contribution_withdraw(*, contribution: Contribution, user, note: str = "") -> Contribution:
+    contribution = _lock_for(contribution, action="withdraw", actor=user)
+    if not permissions.can_withdraw(user, contribution):
+        raise PermissionDenied("Only its contributor withdraws an entry.")
+    return _transition(contribution, to=S.WITHDRAWN, actor=user, note=note, moderated=False)
+
+
+@transaction.atomic
+def contribution_resubmit(
+    *,
+    contribution: Contribution,
+    user,
+    note: str = "",
+    languages: Iterable[Language] | None = None,
+    **changes: Any,
+) -> Contribution:
+    """The contributor answers a request for changes: the edits are saved and the entry goes back
+    to pending, with the answer as the event's note."""
+    contribution = _lock_for(contribution, action="resubmit", actor=user)
+    if not permissions.is_own(user, contribution):
+        raise PermissionDenied("Only its contributor answers a request for changes.")
+    if changes or languages is not None:
+        contribution_update(contribution=contribution, user=user, languages=languages, **changes)
+        contribution.refresh_from_db()
+    contribution.moderated_by = None
+    contribution.moderated_at = None
+    return _transition(contribution, to=S.PENDING, actor=user, note=note, moderated=False)
+
+
+# MODERATION
+# ------------------------------------------------------------------------------
+def _lock_for(contribution: Contribution, *, action: str, actor) -> Contribution:
+    """Re-read the entry under a row lock and check that `action` may start from its status.
+
+    Must run inside a transaction. Two moderators racing on one entry serialize here: the second
+    sees the first one's decision and gets a ModerationConflict naming who decided.
+    """
+    locked = (
+        Contribution.objects.select_for_update()
+        .select_related("project", "contributor", "moderated_by")
+        .get(pk=contribution.pk)
+    )
+    if locked.status not in ALLOWED_FROM[action]:
+        if action in MODERATION_ACTIONS and locked.moderated_by is not None:
+            raise ModerationConflict(
+                f"Already decided by {locked.moderated_by.username}: this entry is now "
+                f"{locked.get_status_display().lower()}.",
+                code="conflict",
+            )
+        raise TransitionNotAllowed(
+            f"This entry is {locked.get_status_display().lower()}; you cannot "
+            f"{action.replace('_', ' ')} it from there.",
+            code="transition",
+        )
+    return locked
+
+
+def _transition(
+    contribution: Contribution, *, to: str, actor, note: str, moderated: bool
+) -> Contribution:
+    from_status = contribution.status
+    contribution.status = to
+    fields = ["status", "updated_at"]
+    if moderated:
+        contribution.moderated_by = actor
+        contribution.moderated_at = timezone.now()
+    fields += ["moderated_by", "moderated_at"]
+    contribution.save(update_fields=fields)
+    _record(contribution, actor=actor, from_status=from_status, note=note)
+    if S.APPROVED in (from_status, to):
+        _enqueue_stats(contribution.project_id)
+    if moderated:
+        from contributions import tasks
+
+        enqueue_on_commit(tasks.notify_contributor_of_decision, contribution.pk, to)
+    return contribution
+
+
+def _moderate(contribution: Contribution, *, action: str, to: str, moderator, note: str):
+    locked = _lock_for(contribution, action=action, actor=moderator)
+    if not permissions.can_moderate(moderator, locked):
+        if permissions.is_own(moderator, locked):
+            raise PermissionDenied("Nobody moderates their own contribution.")
+        raise PermissionDenied("Only this project's maintainers and staff moderate its entries.")
+    if to in (S.REJECTED, S.CHANGES_REQUESTED) and not note.strip():
+        raise ValidationError({"note": "Say why, so the contributor can act on it."})
+    return _transition(locked, to=to, actor=moderator, note=note, moderated=True)
+
+
+@transaction.atomic
+def contribution_approve(*, contribution: Contribution, moderator, note: str = "") -> Contribution:
+    return _moderate(contribution, action="approve", to=S.APPROVED, moderator=moderator, note=note)
+
+
+@transaction.atomic
+def contribution_reject(*, contribution: Contribution, moderator, note: str) -> Contribution:
+    return _moderate(contribution, action="reject", to=S.REJECTED, moderator=moderator, note=note)
+
+
+@transaction.atomic
+def contribution_request_changes(
+    *, contribution: Contribution, moderator, note: str
+) -> Contribution:
+    return _moderate(
+        contribution,
+        action="request_changes",
+        to=S.CHANGES_REQUESTED,
+        moderator=moderator,
+        note=note,
+    )
+
+
+@transaction.atomic
+def contribution_revoke(*, contribution: Contribution, moderator, note: str) -> Contribution:
+    """Take back an approval: the entry becomes rejected, with the reason as the event's note."""
+    return _moderate(contribution, action="revoke", to=S.REJECTED, moderator=moderator, note=note)
+
+
+def contribution_bulk_approve(
+    *, contribution_ids: Iterable[int], moderator, note: str = ""
+) -> dict[int, str]:
+    """Approve a selection, each entry in its own transaction; returns an outcome per id
+    ("approved" or the reason it was not), so one conflict does not undo the others."""
+    outcomes: dict[int, str] = {}
+    for pk in dict.fromkeys(contribution_ids):
+        contribution = Contribution.objects.filter(pk=pk).first()
+        if contribution is None:
+            outcomes[pk] = "not found"
+            continue
+        try:
+            contribution_approve(contribution=contribution, moderator=moderator, note=note)
+        except (ValidationError, PermissionDenied) as exc:
+            outcomes[pk] = "; ".join(getattr(exc, "messages", [str(exc)]))
+        else:
+            outcomes[pk] = "approved"
+    return outcomes
+
+
+# IMPORTS: credit lists record work the project already credits.
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def contribution_record_import(
+    *,
+    project: Project,
+    contributor: Contributor,
+    importer,
+    type: str,
+    title: str,
+    external_id: str,
+    note: str,
+    occurred_on: dt.date | None = None,
+    evidence_urls: Sequence[str] = (),
+) -> tuple[Contribution, bool]:
+    """Record one credited contribution from an imported credit list, approved by the maintainer
+    who imports it (the list is the project's own credit). Idempotent on (project, external id):
+    returns (entry, created)."""
+    existing = Contribution.objects.filter(
+        project=project, source=ContributionSource.IMPORT, external_id=external_id
+    ).first()
+    if existing is not None:
+        return existing, False
+    data = _validate_content(
+        project=project,
+        data={"type": type, "title": title, "evidence_urls": list(evidence_urls)},
+    )
+    contribution = Contribution(
+        project=project,
+        contributor=contributor,
+        affiliation=contributor.affiliation,
+        occurred_on=occurred_on,
+        source=ContributionSource.IMPORT,
+        external_id=external_id,
+        status=S.APPROVED,
+        moderated_by=importer,
+        moderated_at=timezone.now(),
+        **data,
+    )
+    contribution.full_clean(exclude=["languages"])
+    contribution.save()
+    _record(contribution, actor=importer, from_status="", note=note)
+    _enqueue_stats(project.pk)
+    return contribution, True
+
+
+# ACCOUNTS
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def account_delete(*, user) -> None:
+    """Delete a person's account: personal data is removed, the rows stay.
+
+    Their contributions remain credited to a "former contributor", so each project's history and
+    statistics stay true; moderation events keep pointing at the scrubbed account.
+    """
+    user = type(user).objects.select_for_update().get(pk=user.pk)
+    user.username = f"former-{user.pk}"
+    user.first_name = user.last_name = user.email = ""
+    user.password = make_password(None)
+    user.is_active = False
+    user.is_staff = user.is_superuser = False
+    user.is_former = True
+    user.save()
+    Maintainership.objects.filter(user=user).delete()
+    try:
+        contributor = Contributor.objects.select_for_update().get(user=user)
+    except Contributor.DoesNotExist:
+        return
+    contributor.display_name = "Former contributor"
+    contributor.orcid = contributor.github = contributor.huggingface = ""
+    contributor.country = None
+    contributor.is_public = False
+    contributor.is_former = True
+    contributor.save()
+    contributor.languages.clear()
+    project_ids = set(
+        contributor.contributions.filter(status=S.APPROVED).values_list("project_id", flat=True)
+    )
+    for project_id in project_ids:
+        _enqueue_stats(project_id)
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path

@@ -1,0 +1,136 @@
+"""FilterSets of the registry, used by BOTH the HTML list pages and the API viewsets, so a filter
+that works in the browser works in the API under the same name."""
+
+import django_filters as filters
+from django.db.models import Q
+
+from projects.choices import (
+    ARTIFACT_KIND_DOMAIN,
+    ArtifactDomain,
+    ArtifactKind,
+    Continent,
+    DerivationRelation,
+    GovernanceModel,
+    LicenceKind,
+    ListingStatus,
+    OrganisationKind,
+    ResourceLevel,
+)
+from projects.models import Artifact, Language, Licence, Organisation, Project
+
+
+class SearchFilterSet(filters.FilterSet):
+    """`q` searches the fields named in `search_fields`."""
+
+    search_fields: tuple[str, ...] = ()
+    q = filters.CharFilter(method="search", label="Search")
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition)
+
+
+class ProjectFilterSet(SearchFilterSet):
+    search_fields = ("name", "slug", "summary")
+    governance_model = filters.MultipleChoiceFilter(choices=GovernanceModel.choices)
+    governance_confirmed = filters.BooleanFilter()
+    listing_status = filters.MultipleChoiceFilter(choices=ListingStatus.choices)
+    in_study = filters.BooleanFilter()
+    country = filters.CharFilter(field_name="countries__code", label="Country (ISO code)")
+    continent = filters.ChoiceFilter(field_name="countries__continent", choices=Continent.choices)
+    language = filters.CharFilter(field_name="languages__code", label="Language (ISO 639-3)")
+    organisation = filters.CharFilter(field_name="organisations__slug", label="Organisation (slug)")
+    organisation_id = filters.NumberFilter(field_name="organisations__id")
+    licence = filters.CharFilter(
+        field_name="artifacts__licence__identifier", label="Licence of an artifact"
+    )
+    contribution_agreement = filters.CharFilter()
+    ordering = filters.OrderingFilter(
+        fields=(("name", "name"), ("created_at", "created"), ("governance_model", "governance"))
+    )
+
+    class Meta:
+        model = Project
+        fields = ()
+
+    @property
+    def qs(self):
+        # Joins through to-many relations can repeat a project; each appears once.
+        return super().qs.distinct()
+
+
+class OrganisationFilterSet(SearchFilterSet):
+    search_fields = ("name", "slug")
+    kind = filters.MultipleChoiceFilter(choices=OrganisationKind.choices)
+    country = filters.CharFilter(field_name="country__code")
+    continent = filters.ChoiceFilter(field_name="country__continent", choices=Continent.choices)
+    ordering = filters.OrderingFilter(fields=(("name", "name"),))
+
+    class Meta:
+        model = Organisation
+        fields = ()
+
+
+def _kinds_in_domain(domain: str) -> list[str]:
+    return [kind for kind, d in ARTIFACT_KIND_DOMAIN.items() if d == domain]
+
+
+class ArtifactFilterSet(SearchFilterSet):
+    search_fields = ("name", "slug", "version")
+    project = filters.CharFilter(field_name="project__slug", label="Project (slug)")
+    project_id = filters.NumberFilter(field_name="project_id")
+    kind = filters.MultipleChoiceFilter(choices=ArtifactKind.choices)
+    domain = filters.ChoiceFilter(choices=ArtifactDomain.choices, method="filter_domain")
+    licence = filters.CharFilter(field_name="licence__identifier")
+    language = filters.CharFilter(field_name="languages__code")
+    derived_from = filters.CharFilter(field_name="derived_from__slug")
+    derivation_relation = filters.MultipleChoiceFilter(choices=DerivationRelation.choices)
+    governance_model = filters.MultipleChoiceFilter(
+        field_name="project__governance_model", choices=GovernanceModel.choices
+    )
+    released_after = filters.DateFilter(field_name="release_date", lookup_expr="gte")
+    released_before = filters.DateFilter(field_name="release_date", lookup_expr="lte")
+    ordering = filters.OrderingFilter(
+        fields=(("name", "name"), ("release_date", "release_date"), ("created_at", "created"))
+    )
+
+    class Meta:
+        model = Artifact
+        fields = ()
+
+    def filter_domain(self, queryset, name, value):
+        return queryset.filter(kind__in=_kinds_in_domain(value))
+
+    @property
+    def qs(self):
+        return super().qs.distinct()
+
+
+class LicenceFilterSet(SearchFilterSet):
+    search_fields = ("identifier", "name")
+    kind = filters.MultipleChoiceFilter(choices=LicenceKind.choices)
+    osi_approved = filters.BooleanFilter()
+    fsf_libre = filters.BooleanFilter()
+    is_spdx = filters.BooleanFilter()
+    restricts_use = filters.BooleanFilter()
+    deprecated = filters.BooleanFilter()
+    ordering = filters.OrderingFilter(fields=(("identifier", "identifier"),))
+
+    class Meta:
+        model = Licence
+        fields = ()
+
+
+class LanguageFilterSet(SearchFilterSet):
+    search_fields = ("code", "name")
+    resource_level = filters.MultipleChoiceFilter(choices=ResourceLevel.choices)
+    ordering = filters.OrderingFilter(fields=(("name", "name"), ("code", "code")))
+
+    class Meta:
+        model = Language
+        fields = ()

@@ -1,0 +1,22 @@
+"""Enqueueing background jobs after the current transaction commits.
+
+Every service enqueues through `enqueue_on_commit`, the equivalent of Celery's `delay_on_commit`
+with one difference recorded here on purpose: a broker that is down must not turn a committed
+write into an error page. The callback is registered as robust, so a failed publish is logged and
+the request goes on; the periodic reconciliation rebuilds whatever the lost job would have done.
+"""
+
+import logging
+from functools import partial
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _publish(task, args: tuple, kwargs: dict) -> None:
+    task.apply_async(args=args, kwargs=kwargs)
+
+
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    transaction.on_commit(partial(_publish, task, args, kwargs), robust=True)

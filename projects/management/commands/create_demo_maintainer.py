@@ -1,0 +1,46 @@
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from projects.choices import FactSource
+from projects.models import Project
+from projects.services import maintainer_add
+
+USERNAME = "demo-maintainer"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo maintainer of the seeded projects, once, with a random password that is "
+        "printed a single time. Later runs say how to set a new password."
+    )
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        if User.objects.filter(username=USERNAME).exists():
+            self.stdout.write(
+                f"Demo maintainer '{USERNAME}' exists. To set a new password: "
+                f".venv/bin/python manage.py changepassword {USERNAME}"
+            )
+            return
+        password = secrets.token_urlsafe(12)
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=USERNAME,
+                email="demo-maintainer@localhost",
+                password=password,
+                is_staff=True,
+            )
+            for project in Project.objects.filter(source=FactSource.SEED):
+                maintainer_add(project=project, user=user, added_by=None)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo maintainer created (staff, maintains every seeded project).\n"
+                f"  Sign in at http://127.0.0.1:8000/accounts/login/ as '{USERNAME}' "
+                f"with password: {password}\n"
+                f"  This password is shown once; set a new one with "
+                f".venv/bin/python manage.py changepassword {USERNAME}"
+            )
+        )

@@ -1,0 +1,47 @@
+"""Who may do what in the registry. Web views, the API and the admin all ask these functions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from projects.choices import ListingStatus
+
+if TYPE_CHECKING:
+    from projects.models import Project
+
+
+def is_maintainer(user, project: Project) -> bool:
+    if not user.is_authenticated:
+        return False
+    cache = getattr(user, "_maintained_project_ids", None)
+    if cache is None:
+        cache = set(user.maintainerships.values_list("project_id", flat=True))
+        user._maintained_project_ids = cache
+    return project.pk in cache
+
+
+def can_view_project(user, project: Project) -> bool:
+    """Listed and archived projects are public; a pending or declined proposal is not."""
+    if project.listing_status in (ListingStatus.LISTED, ListingStatus.ARCHIVED):
+        return True
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or project.proposed_by_id == user.pk or is_maintainer(user, project)
+
+
+def can_propose_project(user) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def can_review_project_proposal(user) -> bool:
+    return user.is_authenticated and user.is_staff
+
+
+def can_edit_project(user, project: Project) -> bool:
+    """Governance fields, organisations and artifacts: the project's maintainers and staff."""
+    return user.is_authenticated and (user.is_staff or is_maintainer(user, project))
+
+
+can_manage_artifacts = can_edit_project
+can_manage_maintainers = can_edit_project
+can_import_into_project = can_edit_project

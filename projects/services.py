@@ -1,0 +1,296 @@
+"""Every write to the registry. Views, the API, the admin, loaders and importers call these.
+
+Each function is keyword-only, atomic, validates before it writes, and records history where the
+domain asks for it (governance changes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from projects import permissions
+from projects.choices import (
+    DerivationRelation,
+    FactSource,
+    ListingStatus,
+    Motivation,
+    OrganisationRole,
+)
+from projects.models import (
+    Artifact,
+    Country,
+    GovernanceChange,
+    Language,
+    Licence,
+    Maintainership,
+    Organisation,
+    Project,
+    ProjectOrganisation,
+)
+
+
+class LastMaintainerError(ValidationError):
+    pass
+
+
+def _validate_motivations(motivations: Iterable[str]) -> list[str]:
+    values = list(dict.fromkeys(motivations))
+    unknown = [m for m in values if m not in Motivation.values]
+    if unknown:
+        raise ValidationError({"motivations": f"Unknown motivation(s): {', '.join(unknown)}."})
+    return values
+
+
+def _history_value(value: Any) -> str:
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True)
+    return "" if value is None else str(value)
+
+
+# PROJECTS
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def project_propose(
+    *,
+    proposer,
+    name: str,
+    slug: str,
+    summary: str = "",
+    governance_model: str,
+    motivations: Iterable[str] = (),
+    countries: Iterable[Country] = (),
+    languages: Iterable[Language] = (),
+    organisations: Iterable[tuple[Organisation, str]] = (),
+    source: str = FactSource.WEB,
+    **links: str,
+) -> Project:
+    """A signed-in user proposes a project; staff review it before it is listed."""
+    if not permissions.can_propose_project(proposer):
+        raise PermissionDenied("Sign in to propose a project.")
+    project = Project(
+        name=name,
+        slug=slug,
+        summary=summary,
+        governance_model=governance_model,
+        motivations=_validate_motivations(motivations),
+        listing_status=ListingStatus.PENDING,
+        proposed_by=proposer,
+        source=source,
+        **links,
+    )
+    project.full_clean()
+    project.save()
+    project.countries.set(countries)
+    project.languages.set(languages)
+    for organisation, role in organisations:
+        project_add_organisation(project=project, organisation=organisation, role=role)
+    return project
+
+
+def project_add_organisation(
+    *, project: Project, organisation: Organisation, role: str, source_url: str = ""
+) -> ProjectOrganisation:
+    if role not in OrganisationRole.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    link, _ = ProjectOrganisation.objects.get_or_create(
+        project=project, organisation=organisation, role=role, defaults={"source_url": source_url}
+    )
+    return link
+
+
+@transaction.atomic
+def project_review(*, project: Project, reviewer, approve: bool, note: str = "") -> Project:
+    """Staff list a proposed project (its proposer becomes the first maintainer) or decline it."""
+    if not permissions.can_review_project_proposal(reviewer):
+        raise PermissionDenied("Only staff review project proposals.")
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.listing_status != ListingStatus.PENDING:
+        raise ValidationError(
+            f"This proposal was already reviewed (it is {project.get_listing_status_display()})."
+        )
+    old = project.listing_status
+    project.listing_status = ListingStatus.LISTED if approve else ListingStatus.DECLINED
+    project.save(update_fields=["listing_status", "updated_at"])
+    GovernanceChange.objects.create(
+        project=project,
+        changed_by=reviewer,
+        field="listing_status",
+        old_value=old,
+        new_value=project.listing_status,
+        note=note[:300],
+    )
+    if approve and project.proposed_by_id:
+        Maintainership.objects.get_or_create(
+            project=project, user_id=project.proposed_by_id, defaults={"added_by": reviewer}
+        )
+    return project
+
+
+@transaction.atomic
+def project_update_governance(
+    *, project: Project, editor, changes: dict[str, Any], note: str = ""
+) -> list[GovernanceChange]:
+    """Change governance fields; each changed field is kept in the project's history."""
+    if editor is not None and not permissions.can_edit_project(editor, project):
+        raise PermissionDenied("Only this project's maintainers and staff edit its governance.")
+    unknown = set(changes) - set(Project.GOVERNANCE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Not a governance field: {', '.join(sorted(unknown))}.")
+    if "motivations" in changes:
+        changes["motivations"] = _validate_motivations(changes["motivations"])
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    history = []
+    for field, new in changes.items():
+        old = getattr(project, field)
+        if old == new:
+            continue
+        setattr(project, field, new)
+        history.append(
+            GovernanceChange(
+                project=project,
+                changed_by=editor,
+                field=field,
+                old_value=_history_value(old),
+                new_value=_history_value(new),
+                note=note[:300],
+            )
+        )
+    if not history:
+        return []
+    project.full_clean()
+    project.save(update_fields=[h.field for h in history] + ["updated_at"])
+    for change in history:
+        change.save()
+    return history
+
+
+# MAINTAINERS
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def maintainer_add(*, project: Project, user, added_by) -> Maintainership:
+    if added_by is not None and not permissions.can_manage_maintainers(added_by, project):
+        raise PermissionDenied("Only this project's maintainers and staff add maintainers.")
+    if not user.is_active:
+        raise ValidationError("An inactive account cannot maintain a project.")
+    membership, created = Maintainership.objects.get_or_create(
+        project=project, user=user, defaults={"added_by": added_by}
+    )
+    if created:
+        GovernanceChange.objects.create(
+            project=project, changed_by=added_by, field="maintainers", new_value=user.username
+        )
+    return membership
+
+
+@transaction.atomic
+def maintainer_remove(*, project: Project, user, removed_by) -> None:
+    if not permissions.can_manage_maintainers(removed_by, project):
+        raise PermissionDenied("Only this project's maintainers and staff remove maintainers.")
+    # Lock the project's maintainerships so two removals cannot leave it with none.
+    memberships = list(Maintainership.objects.select_for_update().filter(project=project))
+    target = next((m for m in memberships if m.user_id == user.pk), None)
+    if target is None:
+        raise ValidationError(f"{user.username} does not maintain {project.name}.")
+    if len(memberships) == 1:
+        raise LastMaintainerError("A project keeps at least one maintainer: add another first.")
+    target.delete()
+    GovernanceChange.objects.create(
+        project=project, changed_by=removed_by, field="maintainers", old_value=user.username
+    )
+
+
+# ARTIFACTS
+# ------------------------------------------------------------------------------
+def _check_lineage(artifact: Artifact, parent: Artifact | None) -> None:
+    node = parent
+    while node is not None:
+        if node.pk == artifact.pk and artifact.pk is not None:
+            raise ValidationError({"derived_from": "An artifact cannot derive from itself."})
+        node = node.derived_from
+
+
+@transaction.atomic
+def artifact_save(
+    *,
+    project: Project,
+    editor,
+    artifact: Artifact | None = None,
+    languages: Iterable[Language] | None = None,
+    **fields: Any,
+) -> Artifact:
+    """Create an artifact (artifact=None) or update one of the project's artifacts."""
+    if editor is not None and not permissions.can_manage_artifacts(editor, project):
+        raise PermissionDenied("Only this project's maintainers and staff manage its artifacts.")
+    if artifact is None:
+        artifact = Artifact(project=project)
+    elif artifact.project_id != project.pk:
+        raise ValidationError("That artifact belongs to another project.")
+    for name, value in fields.items():
+        setattr(artifact, name, value)
+    if artifact.derived_from_id is None:
+        artifact.derivation_relation = ""
+    elif artifact.derivation_relation not in DerivationRelation.values:
+        raise ValidationError(
+            {"derivation_relation": "Say how the artifact derives from its parent."}
+        )
+    _check_lineage(artifact, artifact.derived_from)
+    artifact.full_clean()
+    artifact.save()
+    if languages is not None:
+        artifact.languages.set(languages)
+    return artifact
+
+
+def licence_get(identifier: str) -> Licence | None:
+    """Licences are matched exactly first (SPDX ids are case-sensitive), then case-insensitively."""
+    if not identifier:
+        return None
+    return (
+        Licence.objects.filter(identifier=identifier).first()
+        or Licence.objects.filter(identifier__iexact=identifier).first()
+    )
+
+
+# MOF COMPONENTS (added for the web pages: a maintainer records a model release's components)
+# ------------------------------------------------------------------------------
+@transaction.atomic
+def artifact_set_components(
+    *, artifact: Artifact, editor, components: Iterable[dict[str, Any]]
+) -> list:
+    """Record the Model Openness Framework components of a model release, one dict per component
+    (component, released, location, licence). A component not given is left as it was; one
+    given as neither released nor located nor licensed is removed: "unknown" is no row."""
+    from projects.choices import ArtifactKind, MOFComponent
+    from projects.models import ArtifactComponent
+
+    if editor is not None and not permissions.can_manage_artifacts(editor, artifact.project):
+        raise PermissionDenied("Only this project's maintainers and staff manage its artifacts.")
+    if artifact.kind != ArtifactKind.MODEL:
+        raise ValidationError("Openness components are recorded for model releases only.")
+    saved = []
+    for item in components:
+        component = item.get("component")
+        if component not in MOFComponent.values:
+            raise ValidationError({"component": f"Unknown MOF component {component!r}."})
+        released = bool(item.get("released"))
+        location = (item.get("location") or "").strip()
+        licence = item.get("licence")
+        if not released and not location and licence is None:
+            ArtifactComponent.objects.filter(artifact=artifact, component=component).delete()
+            continue
+        row = ArtifactComponent.objects.filter(artifact=artifact, component=component).first()
+        row = row or ArtifactComponent(artifact=artifact, component=component)
+        row.released = released
+        row.location = location
+        row.licence = licence
+        row.licence_text = licence.identifier if licence is not None else ""
+        row.source = FactSource.WEB
+        row.full_clean()
+        row.save()
+        saved.append(row)
+    return saved
