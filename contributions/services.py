@@ -267,7 +267,10 @@ def contribution_update(
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(f"Not an editable field: {', '.join(sorted(unknown))}.")
-    data = _validate_content(project=contribution.project, data=dict(changes))
+    # Validate the entry as it will be, not just the changed fields (a quantity needs its unit).
+    merged = {name: getattr(contribution, name) for name in EDITABLE_FIELDS}
+    merged.update(changes)
+    data = _validate_content(project=contribution.project, data=merged)
     for name, value in data.items():
         setattr(contribution, name, value)
     contribution.full_clean(exclude=["languages"])
