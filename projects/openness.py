@@ -843,6 +843,16 @@ class OSAIDVerdict:
         return tuple(r for f in self.freedoms.values() for r in f.reasons)
 
 
+def _restriction_of(st: ComponentStatus) -> UseRestriction | None:
+    """Known licences carry their restriction (a Licence row may only say restricts_use); free text
+    such as 'Llama 2 Community License' is recognised by its family name."""
+    if st.facts is None:
+        return use_restriction(st.licence)
+    if st.facts.restriction is not None or not st.facts.restricts_use:
+        return st.facts.restriction
+    return use_restriction(st.licence, st.facts.name) or UseRestriction.ACCEPTABLE_USE
+
+
 def _licence_problem(st: ComponentStatus, *, need_osi: bool, freedom: str) -> Reason | None:
     """Why a listed component's licence does not grant a freedom (None when it does)."""
     label = _name(st.component)
@@ -854,7 +864,7 @@ def _licence_problem(st: ComponentStatus, *, need_osi: bool, freedom: str) -> Re
             None,
             detail=freedom,
         )
-    family = (st.facts.restriction if st.facts else None) or use_restriction(st.licence)
+    family = _restriction_of(st)
     if family is not None:
         return Reason(
             "licence_restricts_use",
