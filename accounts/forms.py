@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 
 from accounts import ratelimit
 from projects.forms import LanguageCodesField
@@ -90,7 +91,14 @@ class ProfileForm(forms.Form):
     country = forms.ModelChoiceField(queryset=Country.objects.order_by("name"), required=False)
     languages = LanguageCodesField(label="Languages you work in")
     orcid = forms.CharField(
-        label="ORCID iD", max_length=19, required=False, help_text="Like 0000-0002-1825-0097."
+        label="ORCID iD",
+        max_length=19,
+        required=False,
+        help_text="Like 0000-0002-1825-0097.",
+        # The same pattern as the model's check constraint, so the error lands on the field.
+        validators=[
+            RegexValidator(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$", "Give the iD as 0000-0000-0000-0000.")
+        ],
     )
     github = forms.CharField(label="GitHub handle", max_length=39, required=False)
     huggingface = forms.CharField(label="Hugging Face handle", max_length=96, required=False)

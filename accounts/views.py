@@ -7,7 +7,7 @@ with this site's templates.
 from http import HTTPStatus
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
@@ -81,7 +81,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 def delete_account(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        account_delete(user=request.user)
+        # The service reads type(user).objects: give it the concrete user, not the lazy proxy.
+        account_delete(user=get_user_model().objects.get(pk=request.user.pk))
         logout(request)
         messages.success(
             request,

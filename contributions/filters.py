@@ -13,13 +13,13 @@ from contributions.choices import (
 )
 from contributions.models import Contribution, Contributor
 from projects.choices import Continent, GovernanceModel
-from projects.filters import SearchFilterSet
+from projects.filters import IdFilter, SearchFilterSet
 
 
 class ContributionFilterSet(SearchFilterSet):
     search_fields = ("title", "description", "contributor__display_name")
     project = filters.CharFilter(field_name="project__slug", label="Project (slug)")
-    project_id = filters.NumberFilter(field_name="project_id")
+    project_id = IdFilter(field_name="project_id")
     artifact = filters.CharFilter(field_name="artifact__slug", label="Artifact (slug)")
     type = filters.MultipleChoiceFilter(choices=ContributionType.choices)
     domain = filters.ChoiceFilter(choices=ContributionDomain.choices, method="filter_domain")
@@ -34,7 +34,7 @@ class ContributionFilterSet(SearchFilterSet):
     contributor = filters.CharFilter(
         field_name="contributor__user__username", label="Contributor (username)"
     )
-    contributor_id = filters.NumberFilter(field_name="contributor_id")
+    contributor_id = IdFilter(field_name="contributor_id")
     governance_model = filters.MultipleChoiceFilter(
         field_name="project__governance_model", choices=GovernanceModel.choices
     )
@@ -45,6 +45,10 @@ class ContributionFilterSet(SearchFilterSet):
         field_name="contributor__country__continent", choices=Continent.choices
     )
     licence = filters.CharFilter(field_name="artifact__licence__identifier")
+    affiliation = filters.CharFilter(
+        field_name="affiliation__slug", label="Affiliation at the time (organisation slug)"
+    )
+    affiliation_id = IdFilter(field_name="affiliation_id")
     ordering = filters.OrderingFilter(
         fields=(("created_at", "created"), ("occurred_on", "date"), ("title", "title"))
     )
@@ -69,6 +73,7 @@ class ContributorFilterSet(SearchFilterSet):
     continent = filters.ChoiceFilter(field_name="country__continent", choices=Continent.choices)
     affiliation = filters.CharFilter(field_name="affiliation__slug")
     language = filters.CharFilter(field_name="languages__code")
+    is_synthetic = filters.BooleanFilter(label="Generated demo data")
     ordering = filters.OrderingFilter(fields=(("display_name", "name"),))
 
     class Meta:

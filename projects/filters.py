@@ -2,6 +2,7 @@
 that works in the browser works in the API under the same name."""
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q
 
 from projects.choices import (
@@ -10,13 +11,27 @@ from projects.choices import (
     ArtifactKind,
     Continent,
     DerivationRelation,
+    FactSource,
     GovernanceModel,
     LicenceKind,
     ListingStatus,
+    Motivation,
     OrganisationKind,
     ResourceLevel,
 )
 from projects.models import Artifact, Language, Licence, Organisation, Project
+
+
+class IdFilter(filters.NumberFilter):
+    """A row id: a whole number in the database's range. A plain NumberFilter passes any decimal
+    (1e308) to the database, which overflows and answers 500; this answers 400 instead."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class SearchFilterSet(filters.FilterSet):
@@ -45,11 +60,15 @@ class ProjectFilterSet(SearchFilterSet):
     continent = filters.ChoiceFilter(field_name="countries__continent", choices=Continent.choices)
     language = filters.CharFilter(field_name="languages__code", label="Language (ISO 639-3)")
     organisation = filters.CharFilter(field_name="organisations__slug", label="Organisation (slug)")
-    organisation_id = filters.NumberFilter(field_name="organisations__id")
+    organisation_id = IdFilter(field_name="organisations__id")
     licence = filters.CharFilter(
         field_name="artifacts__licence__identifier", label="Licence of an artifact"
     )
     contribution_agreement = filters.CharFilter()
+    motivation = filters.MultipleChoiceFilter(
+        choices=Motivation.choices, method="filter_motivation", label="Motivation"
+    )
+    source = filters.MultipleChoiceFilter(choices=FactSource.choices)
     ordering = filters.OrderingFilter(
         fields=(("name", "name"), ("created_at", "created"), ("governance_model", "governance"))
     )
@@ -57,6 +76,14 @@ class ProjectFilterSet(SearchFilterSet):
     class Meta:
         model = Project
         fields = ()
+
+    def filter_motivation(self, queryset, name, value):
+        # `motivations` is a JSON list of codes; a quoted code matches one whole element on every
+        # database (JSON `contains` on lists is PostgreSQL-only). Any of the chosen motivations.
+        condition = Q()
+        for code in value:
+            condition |= Q(motivations__icontains=f'"{code}"')
+        return queryset.filter(condition)
 
     @property
     def qs(self):
@@ -83,7 +110,7 @@ def _kinds_in_domain(domain: str) -> list[str]:
 class ArtifactFilterSet(SearchFilterSet):
     search_fields = ("name", "slug", "version")
     project = filters.CharFilter(field_name="project__slug", label="Project (slug)")
-    project_id = filters.NumberFilter(field_name="project_id")
+    project_id = IdFilter(field_name="project_id")
     kind = filters.MultipleChoiceFilter(choices=ArtifactKind.choices)
     domain = filters.ChoiceFilter(choices=ArtifactDomain.choices, method="filter_domain")
     licence = filters.CharFilter(field_name="licence__identifier")
@@ -95,6 +122,7 @@ class ArtifactFilterSet(SearchFilterSet):
     )
     released_after = filters.DateFilter(field_name="release_date", lookup_expr="gte")
     released_before = filters.DateFilter(field_name="release_date", lookup_expr="lte")
+    source = filters.MultipleChoiceFilter(choices=FactSource.choices)
     ordering = filters.OrderingFilter(
         fields=(("name", "name"), ("release_date", "release_date"), ("created_at", "created"))
     )

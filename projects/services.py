@@ -243,7 +243,15 @@ def artifact_save(
     artifact.save()
     if languages is not None:
         artifact.languages.set(languages)
+    _refresh_openness(artifact)
     return artifact
+
+
+def _refresh_openness(artifact: Artifact) -> None:
+    """Keep the cached openness verdicts (overview page, API) in step with the record."""
+    from projects.openness_verdicts import openness_refresh
+
+    openness_refresh(artifact_ids=[artifact.pk])
 
 
 def licence_get(identifier: str) -> Licence | None:
@@ -293,4 +301,5 @@ def artifact_set_components(
         row.full_clean()
         row.save()
         saved.append(row)
+    _refresh_openness(artifact)
     return saved

@@ -6,6 +6,8 @@ pagination, schema) reads in one place. Throttle rates come from the environment
 
 import environ
 
+__all__ = ["REST_FRAMEWORK", "SPECTACULAR_SETTINGS"]
+
 env = environ.Env()
 
 # DJANGO REST FRAMEWORK
@@ -23,6 +25,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "cartography.api_pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # JSON in: programs send JSON, and the browsable API's raw-data form does too.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -38,6 +42,9 @@ REST_FRAMEWORK = {
         # Writes (logging, moderating, proposing) are rarer and costlier than reads.
         "write": env("API_THROTTLE_WRITE", default="60/min"),
     },
+    # Anonymous clients are counted by address. Behind N trusted proxies set API_NUM_PROXIES=N;
+    # with the default 0 a client-sent X-Forwarded-For is ignored, so it cannot dodge its limit.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "cartography.api_errors.exception_handler",
     # Quantities are numbers in JSON: dashboards sum them without parsing strings.
     "COERCE_DECIMAL_TO_STRING": False,

@@ -82,6 +82,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The request id wraps everything, so every log line of a request (and its jobs) carries it;
+    # the 503 handler wraps everything that touches the database or the session.
+    "cartography.middleware.RequestIdMiddleware",
+    "cartography.middleware.ContentSecurityPolicyMiddleware",
+    "cartography.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -159,14 +164,6 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # ------------------------------------------------------------------------------
 from .api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402
 
-# LOGGING
+# LOGGING: JSON lines with the request id; see settings/logging.py
 # ------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-}
+from .logging import LOGGING  # noqa: E402, F401

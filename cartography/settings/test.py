@@ -12,3 +12,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # tests never depend on a worker. The service tests (marker `services`) start real worker
 # processes and switch the Celery app to the broker for their duration.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Static files come from the app folders (no collectstatic before tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

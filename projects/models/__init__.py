@@ -1,4 +1,11 @@
-from .openness import ArtifactComponent
+from .openness import (
+    ArtifactComponent,
+    ArtifactLicence,
+    ArtifactOpenness,
+    AssessmentRating,
+    MotRecord,
+    ThirdPartyAssessment,
+)
 from .registry import (
     Artifact,
     Country,
@@ -14,12 +21,17 @@ from .registry import (
 __all__ = [
     "Artifact",
     "ArtifactComponent",
+    "ArtifactLicence",
+    "ArtifactOpenness",
+    "AssessmentRating",
     "Country",
     "GovernanceChange",
     "Language",
     "Licence",
     "Maintainership",
+    "MotRecord",
     "Organisation",
     "Project",
     "ProjectOrganisation",
+    "ThirdPartyAssessment",
 ]

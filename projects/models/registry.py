@@ -365,6 +365,13 @@ class Artifact(models.Model):
     licence = models.ForeignKey(
         Licence, on_delete=models.PROTECT, null=True, blank=True, related_name="artifacts"
     )
+    licence_text = models.CharField(
+        "licence as given",
+        max_length=200,
+        blank=True,
+        help_text="The distribution licence exactly as the source gave it ('Apache 2.0'); the "
+        "licence above is set only when this is exactly a known identifier.",
+    )
     languages = models.ManyToManyField(Language, related_name="artifacts", blank=True)
     release_date = models.DateField("release date", null=True, blank=True)
     derived_from = models.ForeignKey(

@@ -1,0 +1,400 @@
+"""API of the ledger: contributors, contributions (logging, editing, moderating), and the exports
+(CSV of any contributions list, a project's `.all-contributorsrc`, the public snapshot).
+
+Objects are looked up in what the caller may see (`contributions.selectors`), so anything else is
+a 404; the role checks below come from `contributions.permissions` and run before the service, so
+a caller without the role learns nothing from validation; the service re-checks under its lock.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Min
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cartography.api_errors import Conflict
+from cartography.api_pagination import ContributionCursorPagination
+from contributions import permissions, selectors, services
+from contributions.choices import ContributionSource, ContributionStatus
+from contributions.filters import ContributionFilterSet, ContributorFilterSet
+from contributions.importers.allcontributors import export_allcontributorsrc
+from contributions.models import Contribution, Contributor
+from contributions.serializers import (
+    AllContributorsFileSerializer,
+    ContributionCreateSerializer,
+    ContributionSerializer,
+    ContributionUpdateSerializer,
+    ContributorSerializer,
+    NoteSerializer,
+    SnapshotSerializer,
+)
+from projects import selectors as project_selectors
+from projects.models import Language, Licence, Organisation
+
+MODERATION_DENIED = (
+    "Only this project's maintainers and staff moderate its entries, never their own."
+)
+OWN_ONLY = "Only its contributor can do this."
+
+
+class ContributorViewSet(viewsets.ReadOnlyModelViewSet):
+    """Public contributor profiles, by username. Private profiles are not listed (their entries
+    are credited by name only)."""
+
+    serializer_class = ContributorSerializer
+    filterset_class = ContributorFilterSet
+    lookup_field = "user__username"
+    lookup_url_kwarg = "username"
+    lookup_value_regex = r"[\w.@+-]+"
+
+    def get_queryset(self):
+        return selectors.public_contributors()
+
+
+def _moderation_schema(summary: str, note: str):
+    return extend_schema(
+        summary=summary,
+        description=note,
+        request=NoteSerializer,
+        responses={200: ContributionSerializer},
+    )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Log a contribution",
+        description="Logged as the authenticated user; it waits as pending for a maintainer.",
+        request=ContributionCreateSerializer,
+        responses={201: ContributionSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Edit a contribution",
+        description=(
+            "Its contributor while it is pending or asked for changes; the project's maintainers "
+            "and staff to correct it."
+        ),
+        request=ContributionUpdateSerializer,
+        responses={200: ContributionSerializer},
+    ),
+)
+class ContributionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Contributions of every kind: approved ones for everyone; the caller's own, their projects'
+    (as maintainer) and all (as staff) besides. Cursor-paginated."""
+
+    serializer_class = ContributionSerializer
+    filterset_class = ContributionFilterSet
+    pagination_class = ContributionCursorPagination
+    lookup_value_regex = r"[0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.contribution_list(self.request.user).select_related("contributor__user")
+
+    def _respond(self, contribution: Contribution, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=contribution.pk)
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = ContributionCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        contribution = services.contribution_submit(
+            user=request.user,
+            languages=data.pop("languages", []),
+            source=ContributionSource.API,
+            **data,
+        )
+        return self._respond(contribution, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        contribution = self.get_object()
+        user = request.user
+        if not (
+            permissions.is_own(user, contribution)
+            or permissions.can_moderate_project(user, contribution)
+        ):
+            raise PermissionDenied(
+                "Only its contributor, the project's maintainers and staff edit it."
+            )
+        if not permissions.can_edit(user, contribution):
+            raise Conflict(
+                f"This entry is {contribution.get_status_display().lower()}: it can no longer "
+                "be edited.",
+                code="transition",
+            )
+        serializer = ContributionUpdateSerializer(
+            contribution, data=request.data, partial=True, context={"request": request}
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        services.contribution_update(
+            contribution=contribution, user=user, languages=data.pop("languages", None), **data
+        )
+        return self._respond(contribution)
+
+    # STATUS CHANGES: the role is checked here (403), the transition by the service (409).
+    # --------------------------------------------------------------------------
+    def _note(self, request) -> str:
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data["note"]
+
+    def _moderate(self, request, service) -> Response:
+        contribution = self.get_object()
+        if not permissions.can_moderate(request.user, contribution):
+            raise PermissionDenied(MODERATION_DENIED)
+        note = self._note(request)
+        service(contribution=contribution, moderator=request.user, note=note)
+        return self._respond(contribution)
+
+    def _own(self, request, service) -> Response:
+        contribution = self.get_object()
+        if not permissions.is_own(request.user, contribution):
+            raise PermissionDenied(OWN_ONLY)
+        note = self._note(request)
+        service(contribution=contribution, user=request.user, note=note)
+        return self._respond(contribution)
+
+    @_moderation_schema("Approve", "A pending entry becomes approved and counts in statistics.")
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._moderate(request, services.contribution_approve)
+
+    @_moderation_schema("Reject", "A pending entry is rejected; the note is required.")
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._moderate(request, services.contribution_reject)
+
+    @_moderation_schema(
+        "Request changes", "A pending entry goes back to its contributor; the note is required."
+    )
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request, pk=None):
+        return self._moderate(request, services.contribution_request_changes)
+
+    @_moderation_schema("Revoke", "Take back an approval (the entry becomes rejected).")
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        return self._moderate(request, services.contribution_revoke)
+
+    @_moderation_schema("Withdraw", "Its contributor withdraws a pending entry.")
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._own(request, services.contribution_withdraw)
+
+    @_moderation_schema("Resubmit", "Its contributor sends an entry asked for changes back.")
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request, pk=None):
+        return self._own(request, services.contribution_resubmit)
+
+    # CSV EXPORT
+    # --------------------------------------------------------------------------
+    @extend_schema(
+        summary="Export a contributions list as CSV",
+        description="The same filters as the list, every matching entry, streamed.",
+        filters=True,
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")},
+    )
+    @action(detail=False, methods=["get"], url_path="csv", pagination_class=None)
+    def csv(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        response = StreamingHttpResponse(_csv_rows(queryset), content_type="text/csv")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response["Content-Disposition"] = f'attachment; filename="contributions-{stamp}.csv"'
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        # The CSV export answers text/csv itself; its errors still render as JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "csv")
+
+
+CSV_COLUMNS = [
+    "id",
+    "project",
+    "artifact",
+    "contributor",
+    "type",
+    "domain",
+    "phase",
+    "title",
+    "description",
+    "evidence_urls",
+    "occurred_on",
+    "quantity",
+    "unit",
+    "languages",
+    "compensation",
+    "affiliation",
+    "status",
+    "source",
+    "created_at",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """Text as written by people is defused: a spreadsheet would run a cell starting with
+    `=`, `+`, `-` or `@` as a formula (OWASP's CSV injection advice: prefix a quote)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_rows(queryset) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    # Chunks keep memory flat however long the list; prefetching works per chunk.
+    for c in queryset.iterator(chunk_size=500):
+        yield writer.writerow(
+            [
+                c.pk,
+                c.project.slug,
+                c.artifact.slug if c.artifact else "",
+                _cell(c.contributor.display_name),  # credited by name, as on every page
+                c.type,
+                c.domain,
+                c.phase,
+                _cell(c.title),
+                _cell(c.description),
+                " ".join(c.evidence_urls or []),
+                c.occurred_on.isoformat() if c.occurred_on else "",
+                "" if c.quantity is None else c.quantity,
+                _cell(c.unit),
+                " ".join(language.code for language in c.languages.all()),
+                c.compensation,
+                c.affiliation.slug if c.affiliation else "",
+                c.status,
+                c.source,
+                c.created_at.isoformat(),
+            ]
+        )
+
+
+# ALL CONTRIBUTORS EXPORT
+# ------------------------------------------------------------------------------
+def _credit_rows(project) -> list[tuple[str, str, str, str, list[str]]]:
+    """One row per contributor with an approved entry, in order of their first approved entry.
+
+    The login is the GitHub handle where the profile is public and has one, since the file's
+    tooling links logins to GitHub; otherwise a stable `contributor-<id>` stands in and the
+    person is credited by name only, as everywhere else on the platform.
+    """
+    approved = Contribution.objects.filter(project=project, status=ContributionStatus.APPROVED)
+    types: dict[int, list[str]] = defaultdict(list)
+    for contributor_id, type_ in (
+        approved.values_list("contributor_id", "type").distinct().order_by("contributor_id", "type")
+    ):
+        types[contributor_id].append(type_)
+    first_seen = dict(
+        approved.values("contributor_id")
+        .annotate(first=Min("created_at"))
+        .values_list("contributor_id", "first")
+    )
+    contributors = Contributor.objects.filter(pk__in=types).order_by("pk")
+    rows = []
+    for contributor in sorted(contributors, key=lambda c: (first_seen[c.pk], c.pk)):
+        public = contributor.is_public and not contributor.is_former
+        if public and contributor.github:
+            login = contributor.github
+            profile = f"https://github.com/{login}"
+            avatar = f"https://github.com/{login}.png"
+        else:
+            login, profile, avatar = f"contributor-{contributor.pk}", "", ""
+        rows.append((login, contributor.display_name, avatar, profile, types[contributor.pk]))
+    return rows
+
+
+class AllContributorsView(APIView):
+    """GET a project's `.all-contributorsrc`: its approved contributors, each type mapped to its
+    All Contributors key (types without a key are declared as custom types in the file)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="projects_all_contributors",
+        summary="The project's .all-contributorsrc",
+        responses={200: AllContributorsFileSerializer},
+    )
+    def get(self, request, slug: str):
+        project = get_object_or_404(project_selectors.projects_visible_to(request.user), slug=slug)
+        code_url = project.code_url or ""
+        repo = [part for part in urlsplit(code_url).path.split("/") if part]
+        name = repo[1] if len(repo) >= 2 else project.slug
+        document = export_allcontributorsrc(name, code_url, _credit_rows(project))
+        return Response(document)
+
+
+# SNAPSHOT
+# ------------------------------------------------------------------------------
+class SnapshotView(APIView):
+    """GET the whole public cartography in one JSON document, for open-data use: every listed or
+    archived project with its governance, organisations, artifacts and approved-contribution
+    counts, and the organisations, licences and languages. What anonymous visitors see, whoever
+    asks, so one snapshot is the same for everyone."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="snapshot", responses={200: SnapshotSerializer})
+    def get(self, request):
+        public = AnonymousUser()
+        projects = list(
+            project_selectors.project_list(public).prefetch_related(
+                "artifacts__languages",
+                "artifacts__components__licence",
+                "artifacts__licence",
+                "artifacts__derived_from",
+            )
+        )
+        approved = Contribution.objects.filter(
+            status=ContributionStatus.APPROVED, project__in=[p.pk for p in projects]
+        )
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for project_id, type_, n in (
+            approved.values("project_id", "type")
+            .annotate(n=Count("id"))
+            .values_list("project_id", "type", "n")
+            .order_by("project_id", "type")
+        ):
+            counts[project_id][type_] = n
+        people = dict(
+            approved.values("project_id")
+            .annotate(n=Count("contributor", distinct=True))
+            .values_list("project_id", "n")
+            .order_by("project_id")
+        )
+        for project in projects:
+            project.approved_contributions = counts.get(project.pk, {})
+            project.contributor_count = people.get(project.pk, 0)
+        data = {
+            "generated_at": timezone.now(),
+            "projects": projects,
+            "organisations": Organisation.objects.select_related("country").order_by("name", "id"),
+            "licences": Licence.objects.order_by("identifier", "id"),
+            "languages": Language.objects.order_by("name", "code"),
+        }
+        return Response(SnapshotSerializer(data, context={"request": request}).data)

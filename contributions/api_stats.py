@@ -1,0 +1,273 @@
+"""Statistics endpoints. They read only the rollups (`contributions.stats` keeps them true), so
+their cost does not grow with the ledger; each says when its numbers were last computed.
+
+Paths are relative to /api/v1/; `cartography/api.py` includes `urlpatterns`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contributions import stats
+from contributions.choices import (
+    Compensation,
+    ContributionDomain,
+    ContributionType,
+    LifecyclePhase,
+    types_in_domain,
+)
+from contributions.models import (
+    GlobalMonthlyRollup,
+    GlobalStatsState,
+    ProjectMonthlyRollup,
+    ProjectStatsSummary,
+    StatsBreakdown,
+)
+from projects.choices import ArtifactDomain, Continent, GovernanceModel
+from projects.selectors import projects_visible_to
+
+Dimension = StatsBreakdown.Dimension
+
+# The label of each breakdown key, by dimension; "unspecified" covers work with no value.
+LABELS: dict[str, dict[str, str]] = {
+    Dimension.GOVERNANCE_MODEL: dict(GovernanceModel.choices),
+    Dimension.CONTINENT: dict(Continent.choices),
+    Dimension.ARTIFACT_DOMAIN: dict(ArtifactDomain.choices),
+    Dimension.DOMAIN: dict(ContributionDomain.choices),
+    Dimension.PHASE: dict(LifecyclePhase.choices),
+    Dimension.TYPE: dict(ContributionType.choices),
+    Dimension.COMPENSATION: dict(Compensation.choices),
+}
+BREAKDOWN_FIELDS = {
+    "by_governance_model": Dimension.GOVERNANCE_MODEL,
+    "by_continent": Dimension.CONTINENT,
+    "by_artifact_domain": Dimension.ARTIFACT_DOMAIN,
+    "by_domain": Dimension.DOMAIN,
+    "by_phase": Dimension.PHASE,
+    "by_type": Dimension.TYPE,
+    "by_compensation": Dimension.COMPENSATION,
+}
+
+
+# SERIALIZERS (output only; they document the payloads for the OpenAPI schema)
+# ------------------------------------------------------------------------------
+# Numbers in JSON, like every quantity the API answers (COERCE_DECIMAL_TO_STRING is off).
+def _quantity() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class BreakdownRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text='The code; "unspecified" for work without a value.')
+    label = serializers.CharField()
+    contributions = serializers.IntegerField(help_text="Approved contributions.")
+    contributors = serializers.IntegerField(help_text="Distinct contributors.")
+    projects = serializers.IntegerField()
+    non_code_share = serializers.FloatField(
+        allow_null=True, help_text="Share of contributions that are not code (0 to 1)."
+    )
+    synthetic_contributions = serializers.IntegerField(
+        help_text="How many of the contributions are generated demo data."
+    )
+
+
+class GlobalStatsSerializer(serializers.Serializer):
+    updated_at = serializers.DateTimeField(
+        allow_null=True, help_text="When these numbers were computed; null before the first run."
+    )
+    totals = BreakdownRowSerializer()
+    by_governance_model = BreakdownRowSerializer(many=True)
+    by_continent = BreakdownRowSerializer(
+        many=True, help_text="A project in several continents counts in each."
+    )
+    by_artifact_domain = BreakdownRowSerializer(many=True)
+    by_domain = BreakdownRowSerializer(many=True)
+    by_phase = BreakdownRowSerializer(many=True)
+    by_type = BreakdownRowSerializer(many=True)
+    by_compensation = BreakdownRowSerializer(many=True)
+
+
+class TimeseriesQuerySerializer(serializers.Serializer):
+    project = serializers.SlugField(required=False, help_text="A project's slug.")
+    type = serializers.ChoiceField(choices=ContributionType.choices, required=False)
+    domain = serializers.ChoiceField(choices=ContributionDomain.choices, required=False)
+    phase = serializers.ChoiceField(choices=LifecyclePhase.choices, required=False)
+
+
+class TimeseriesPointSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM.")
+    contributions = serializers.IntegerField()
+    quantities = serializers.DictField(child=_quantity(), help_text="Quantity sums by unit.")
+
+
+class TimeseriesSerializer(serializers.Serializer):
+    updated_at = serializers.DateTimeField(allow_null=True)
+    filters = serializers.DictField(child=serializers.CharField())
+    results = TimeseriesPointSerializer(many=True)
+
+
+class LanguageServedSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="ISO 639-3.")
+    name = serializers.CharField()
+    contributions = serializers.IntegerField()
+    underrepresented = serializers.BooleanField(help_text="Low or unknown resource level.")
+
+
+class ProjectStatsSerializer(serializers.Serializer):
+    project = serializers.SlugField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+    contributions = serializers.IntegerField(help_text="Approved contributions.")
+    contributors = serializers.IntegerField()
+    non_code_contributions = serializers.IntegerField()
+    non_code_share = serializers.FloatField(allow_null=True)
+    active_30 = serializers.IntegerField(help_text="Contributors active in the last 30 days.")
+    active_90 = serializers.IntegerField(help_text="Contributors active in the last 90 days.")
+    absence_factor = serializers.IntegerField(help_text="CHAOSS Contributor Absence Factor.")
+    absence_factor_by_type = serializers.DictField(child=serializers.IntegerField())
+    elephant_factor = serializers.IntegerField(
+        allow_null=True, help_text="CHAOSS Elephant Factor over affiliated contributions."
+    )
+    affiliated_contributions = serializers.IntegerField()
+    organisations = serializers.IntegerField(help_text="Distinct affiliations.")
+    language_tagged_contributions = serializers.IntegerField()
+    underrepresented_language_contributions = serializers.IntegerField()
+    underrepresented_language_share = serializers.FloatField(allow_null=True)
+    by_type = serializers.DictField(child=serializers.IntegerField())
+    by_domain = serializers.DictField(child=serializers.IntegerField())
+    by_phase = serializers.DictField(child=serializers.IntegerField())
+    by_compensation = serializers.DictField(child=serializers.IntegerField())
+    by_artifact_domain = serializers.DictField(child=serializers.IntegerField())
+    new_contributors_by_month = serializers.DictField(child=serializers.IntegerField())
+    languages = LanguageServedSerializer(many=True)
+    quantities = serializers.DictField(child=_quantity(), help_text="Quantity sums by unit.")
+
+
+# VIEWS
+# ------------------------------------------------------------------------------
+def _row(dimension: str, row: StatsBreakdown | None) -> dict:
+    if dimension == Dimension.ALL:
+        label = "All projects"
+    else:
+        label = LABELS[dimension].get(row.key, row.key) if row else ""
+    return {
+        "key": row.key if row else "",
+        "label": label,
+        "contributions": row.contributions if row else 0,
+        "contributors": row.contributors if row else 0,
+        "projects": row.projects if row else 0,
+        "non_code_share": stats.share(row.non_code_contributions, row.contributions)
+        if row
+        else None,
+        "synthetic_contributions": row.synthetic_contributions if row else 0,
+    }
+
+
+class GlobalStatsView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="stats_global",
+        summary="Statistics over every project, with breakdowns",
+        responses=GlobalStatsSerializer,
+        tags=["statistics"],
+    )
+    def get(self, request: Request) -> Response:
+        rows: dict[str, list[StatsBreakdown]] = {}
+        for row in StatsBreakdown.objects.order_by("dimension", "-contributions", "key"):
+            rows.setdefault(row.dimension, []).append(row)
+        state = GlobalStatsState.objects.filter(pk=1).first()
+        totals = rows.get(Dimension.ALL, [None])[0]
+        payload = {
+            "updated_at": state.computed_at if state else None,
+            "totals": _row(Dimension.ALL, totals),
+            **{
+                field: [_row(dimension, row) for row in rows.get(dimension, [])]
+                for field, dimension in BREAKDOWN_FIELDS.items()
+            },
+        }
+        return Response(GlobalStatsSerializer(payload).data)
+
+
+class TimeseriesView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="stats_timeseries",
+        summary="Approved contributions and quantities by month",
+        parameters=[TimeseriesQuerySerializer],
+        responses=TimeseriesSerializer,
+        tags=["statistics"],
+    )
+    def get(self, request: Request) -> Response:
+        query = TimeseriesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = query.validated_data
+        if "project" in filters:
+            project = projects_visible_to(request.user).filter(slug=filters["project"]).first()
+            if project is None:
+                raise serializers.ValidationError({"project": "No such project."})
+            cells = ProjectMonthlyRollup.objects.filter(project=project)
+            summary = ProjectStatsSummary.objects.filter(project=project).first()
+            updated_at = summary.computed_at if summary else None
+        else:
+            cells = GlobalMonthlyRollup.objects.all()
+            state = GlobalStatsState.objects.filter(pk=1).first()
+            updated_at = state.computed_at if state else None
+        if "type" in filters:
+            cells = cells.filter(type=filters["type"])
+        if "domain" in filters:
+            cells = cells.filter(type__in=types_in_domain(filters["domain"]))
+        if "phase" in filters:
+            cells = cells.filter(phase=filters["phase"])
+        counts = dict(cells.values_list("month").annotate(n=Sum("contributions")).order_by("month"))
+        quantities: dict = {}
+        for month, unit, total in (
+            cells.exclude(unit="")
+            .values_list("month", "unit")
+            .annotate(q=Sum("quantity"))
+            .order_by("month", "unit")
+        ):
+            quantities.setdefault(month, {})[unit] = total
+        payload = {
+            "updated_at": updated_at,
+            "filters": {key: str(value) for key, value in filters.items()},
+            "results": [
+                {
+                    "month": stats.month_key(month),
+                    "contributions": n,
+                    "quantities": quantities.get(month, {}),
+                }
+                for month, n in counts.items()
+            ],
+        }
+        return Response(TimeseriesSerializer(payload).data)
+
+
+class ProjectStatsView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="project_stats",
+        summary="A project's contribution statistics and CHAOSS health metrics",
+        responses=ProjectStatsSerializer,
+        tags=["statistics"],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        project = get_object_or_404(projects_visible_to(request.user), slug=slug)
+        summary = ProjectStatsSummary.objects.filter(project=project).first()
+        payload = {"project": project.slug, **stats.summary_payload(summary)}
+        return Response(ProjectStatsSerializer(payload).data)
+
+
+urlpatterns = [
+    path("stats/", GlobalStatsView.as_view(), name="stats-global"),
+    path("stats/timeseries/", TimeseriesView.as_view(), name="stats-timeseries"),
+    path("projects/<slug:slug>/stats/", ProjectStatsView.as_view(), name="project-stats"),
+]

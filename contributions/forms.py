@@ -1,0 +1,261 @@
+"""Web forms of the ledger: one contribution form for every type, moderation, the queue filter.
+
+The contribution form groups the 21 types by domain (optgroups) and shows each type's typical unit
+in its label, so the fields that matter for a type are clear without any script. A quantity given
+without a unit takes the chosen type's typical unit. The service validates again and its errors
+are mapped back onto the fields (projects.forms.add_service_errors).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from contributions.choices import (
+    TYPE_DOMAIN,
+    TYPICAL_UNITS,
+    Compensation,
+    ContributionDomain,
+    ContributionType,
+    LifecyclePhase,
+)
+from contributions.services import MAX_EVIDENCE_LINKS, MAX_NOTE_CHARS
+from projects.choices import ListingStatus
+from projects.forms import LanguageCodesField
+from projects.models import Artifact, Project
+
+
+def grouped_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    groups = []
+    for domain in ContributionDomain:
+        options = []
+        for code, label in ContributionType.choices:
+            if TYPE_DOMAIN[code] != domain:
+                continue
+            unit = TYPICAL_UNITS.get(code)
+            options.append((code, f"{label} ({unit})" if unit else label))
+        groups.append((domain.label, options))
+    return groups
+
+
+class EvidenceField(forms.CharField):
+    """Evidence links, one per line; http(s) only."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            f"One link per line (at most {MAX_EVIDENCE_LINKS}): a pull request, a dataset, a "
+            "results page, a forum thread. Only http:// and https:// links.",
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(value)
+        return value
+
+    def clean(self, value):
+        text = super().clean(value) or ""
+        links = [line.strip() for line in text.splitlines() if line.strip()]
+        for link in links:
+            parts = urlsplit(link)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValidationError(f"{link[:80]!r} is not an http(s) link.", code="scheme")
+        if len(links) > MAX_EVIDENCE_LINKS:
+            raise ValidationError(f"Give at most {MAX_EVIDENCE_LINKS} evidence links.")
+        return links
+
+
+class ArtifactChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Artifact) -> str:
+        return f"{obj} ({obj.get_kind_display().lower()})"
+
+
+class ContributionForm(forms.Form):
+    """Every contribution type in one form; also the edit and the answer to a change request."""
+
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.filter(listing_status=ListingStatus.LISTED).order_by("name"),
+        help_text="Only listed projects take contributions.",
+    )
+    type = forms.ChoiceField(
+        label="Type of contribution",
+        choices=[("", "Choose a type"), *grouped_type_choices()],
+        help_text="Grouped by artifact domain; the typical unit is in brackets.",
+    )
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text="Markdown: what you did and how the maintainers can check it.",
+    )
+    occurred_on = forms.DateField(
+        label="Date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="When the work was done (or finished); not in the future.",
+    )
+    quantity = forms.DecimalField(
+        required=False, min_value=0, max_digits=14, decimal_places=2, help_text="How much."
+    )
+    unit = forms.CharField(
+        max_length=40,
+        required=False,
+        help_text="What the quantity counts; left empty, the type's typical unit is used.",
+    )
+    phase = forms.ChoiceField(
+        label="Lifecycle phase", choices=LifecyclePhase.choices, initial=LifecyclePhase.NOT_SPECIFIC
+    )
+    artifact = ArtifactChoiceField(
+        queryset=Artifact.objects.none(),
+        required=False,
+        help_text="The model, dataset, benchmark... of the project this work went into.",
+    )
+    languages = LanguageCodesField(label="Languages of the work")
+    evidence_urls = EvidenceField(label="Evidence links")
+    compensation = forms.ChoiceField(
+        choices=Compensation.choices,
+        initial=Compensation.UNDISCLOSED,
+        help_text="Fair compensation is one of the study's recommendations; undisclosed is fine.",
+    )
+
+    CONTENT_FIELDS = (
+        "type",
+        "title",
+        "description",
+        "occurred_on",
+        "quantity",
+        "unit",
+        "phase",
+        "artifact",
+        "evidence_urls",
+        "compensation",
+    )
+
+    def __init__(self, *args, project: Project | None = None, fixed_project: bool = False, **kw):
+        super().__init__(*args, **kw)
+        chosen = project or self._chosen_project()
+        if fixed_project and project is not None:
+            # Editing: an entry stays with its project.
+            del self.fields["project"]
+        artifacts = Artifact.objects.select_related("project").order_by("project__name", "name")
+        if chosen is not None:
+            self.fields["artifact"].queryset = artifacts.filter(project=chosen)
+        else:
+            # No project chosen yet: every listed project's artifacts, validated against the
+            # project on submit (a select cannot follow another without script).
+            self.fields["artifact"].queryset = artifacts.filter(
+                project__listing_status=ListingStatus.LISTED
+            )
+        type_code = self.data.get("type") or self.initial.get("type")
+        if TYPICAL_UNITS.get(type_code):
+            self.fields["unit"].widget.attrs["placeholder"] = TYPICAL_UNITS[type_code]
+
+    def _chosen_project(self) -> Project | None:
+        value = self.data.get("project") or self.initial.get("project")
+        if isinstance(value, Project):
+            return value
+        if value and str(value).isdigit():
+            return self.fields["project"].queryset.filter(pk=value).first()
+        return None
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data.get("occurred_on")
+        if day and day > timezone.localdate():
+            raise ValidationError("The date cannot be in the future.")
+        return day
+
+    def clean(self):
+        data = super().clean()
+        project = data.get("project") if "project" in self.fields else None
+        artifact = data.get("artifact")
+        if project is not None and artifact is not None and artifact.project_id != project.pk:
+            self.add_error("artifact", "Choose an artifact of the chosen project.")
+        if data.get("quantity") is not None and not (data.get("unit") or "").strip():
+            typical = TYPICAL_UNITS.get(data.get("type") or "", "")
+            if typical:
+                data["unit"] = typical
+            else:
+                self.add_error("unit", "Say what the quantity counts.")
+        return data
+
+    def content(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.CONTENT_FIELDS}
+
+
+class ResubmitForm(ContributionForm):
+    note = forms.CharField(
+        label="Your answer to the maintainer",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_NOTE_CHARS,
+        help_text="What you changed; it is kept in the entry's history.",
+    )
+
+
+class ModerationForm(forms.Form):
+    ACTIONS = {
+        "approve": "Approve",
+        "reject": "Reject",
+        "request_changes": "Request changes",
+        "revoke": "Revoke the approval",
+    }
+    action = forms.ChoiceField(choices=list(ACTIONS.items()))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_NOTE_CHARS,
+        help_text="Required to reject, request changes or revoke: the contributor reads it.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("action") in ("reject", "request_changes", "revoke")
+            and not (data.get("note") or "").strip()
+        ):
+            self.add_error("note", "Say why, so the contributor can act on it.")
+        return data
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(max_length=MAX_NOTE_CHARS, required=False)
+
+
+class BulkApproveForm(forms.Form):
+    """The queue's selection: the ids come from the checkboxes; the service checks each one."""
+
+    MAX_SELECTION = 200
+    ids = forms.CharField(required=False)
+    note = forms.CharField(max_length=MAX_NOTE_CHARS, required=False)
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.selected = (
+            [int(v) for v in data.getlist("ids") if v.isdigit()] if data is not None else []
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not self.selected:
+            raise ValidationError("Select at least one entry to approve.")
+        if len(self.selected) > self.MAX_SELECTION:
+            raise ValidationError(f"Approve at most {self.MAX_SELECTION} entries at once.")
+        return data
+
+
+class QueueFilterForm(forms.Form):
+    """Age filter of the moderation queue; project and type come from ContributionFilterSet."""
+
+    AGES = [
+        ("", "Any age"),
+        ("1", "Older than a day"),
+        ("7", "Older than a week"),
+        ("30", "Older than 30 days"),
+    ]
+    older_than = forms.ChoiceField(label="Waiting", choices=AGES, required=False)

@@ -1,0 +1,441 @@
+"""`manage.py generate_demo_data`: a synthetic ledger with realistic shapes, for demos and the
+benchmark.
+
+Everything it creates is marked synthetic and never passes for the real registry: projects get
+slugs starting `demo-` and a summary saying they are generated, contributors `is_synthetic`, and
+contributions `source="synthetic"` (the statistics endpoints count those separately).
+
+Shapes: contributors long-tailed (a Zipf-like few do most of the work), projects long-tailed in
+size, every contribution type and lifecycle phase, dates spread over the last `--months` months,
+logged in date order. Reproducible: the same --seed on the same empty database gives the same rows.
+Rows go in by COPY on PostgreSQL and by batched INSERTs on SQLite; the rows are the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from contributions import stats
+from contributions.choices import (
+    TYPICAL_UNITS,
+    ContributionSource,
+    ContributionType,
+)
+from contributions.models import Contribution, Contributor
+from projects.choices import ArtifactKind, GovernanceModel, ListingStatus, OrganisationKind
+from projects.models import Artifact, Country, Language, Organisation, Project
+
+SUMMARY = "Synthetic demo project: generated data, not a real project."
+# Relative frequencies; code is the largest single type, yet most work is not code, as in the study.
+TYPE_WEIGHTS = {
+    "code": 20,
+    "code_review": 8,
+    "testing": 5,
+    "tooling": 3,
+    "infrastructure": 3,
+    "security": 1,
+    "data_curation": 8,
+    "data_annotation": 12,
+    "translation": 6,
+    "evaluation": 6,
+    "red_teaming": 2,
+    "evaluation_feedback": 7,
+    "training": 3,
+    "compute_donation": 1,
+    "funding": 1,
+    "documentation": 6,
+    "community_support": 4,
+    "events_outreach": 2,
+    "research": 2,
+    "design_accessibility": 1,
+    "governance": 2,
+}
+PHASE_WEIGHTS = {"pre_training": 25, "post_training": 25, "post_release": 35, "not_specific": 15}
+COMPENSATION_WEIGHTS = {"volunteer": 45, "paid": 25, "stipend": 5, "undisclosed": 25}
+LANGUAGE_TYPES = {"translation", "data_annotation", "data_curation", "evaluation", "red_teaming"}
+COLUMNS = (
+    "id",
+    "project_id",
+    "artifact_id",
+    "contributor_id",
+    "type",
+    "phase",
+    "title",
+    "description",
+    "evidence_urls",
+    "occurred_on",
+    "quantity",
+    "unit",
+    "compensation",
+    "affiliation_id",
+    "status",
+    "moderated_by_id",
+    "moderated_at",
+    "source",
+    "external_id",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass
+class Plan:
+    """What the rows refer to; rendering the rows from a plan is deterministic."""
+
+    seed: int
+    contributions: int
+    approved_share: float
+    first_id: int
+    start: dt.datetime
+    end: dt.datetime
+    moderator_id: int
+    project_ids: list[int]
+    project_counts: list[int]
+    artifacts: dict[int, list[int]]
+    contributor_ids: list[int]
+    affiliations: list[int | None]
+    organisation_ids: list[int]
+    language_codes: list[str]
+    titles: dict[str, str] = field(default_factory=dict)
+
+
+def allocate(total: int, parts: int, *, largest: int | None = None) -> list[int]:
+    """Split `total` into `parts` long-tailed sizes (weights 1/sqrt(rank)), largest first,
+    exactly summing to `total`; `largest` fixes the first part."""
+    if parts <= 0:
+        return []
+    sizes: list[int] = []
+    if largest is not None:
+        largest = min(largest, total)
+        sizes, total, parts = [largest], total - largest, parts - 1
+        if parts == 0:
+            return sizes
+    weights = [1 / (rank**0.5) for rank in range(1, parts + 1)]
+    scale = total / sum(weights)
+    raw = [w * scale for w in weights]
+    floors = [int(r) for r in raw]
+    remainder = total - sum(floors)
+    for index in sorted(range(parts), key=lambda i: raw[i] - floors[i], reverse=True)[:remainder]:
+        floors[index] += 1
+    return sizes + floors
+
+
+def contribution_rows(plan: Plan, *, chunk: int = 20_000) -> Iterator[tuple[list[tuple], list]]:
+    """Yield (contribution rows, language links) chunk by chunk, in id order."""
+    rng = random.Random(plan.seed)  # noqa: S311 - demo data, not secrets
+    n = plan.contributions
+    projects = list(
+        itertools.chain.from_iterable(
+            itertools.repeat(pid, count)
+            for pid, count in zip(plan.project_ids, plan.project_counts, strict=True)
+        )
+    )
+    rng.shuffle(projects)
+    people = len(plan.contributor_ids)
+    contributor_weights = list(
+        itertools.accumulate(1 / (rank**1.1) for rank in range(1, people + 1))
+    )
+    types, type_weights = zip(*TYPE_WEIGHTS.items(), strict=True)
+    phases, phase_weights = zip(*PHASE_WEIGHTS.items(), strict=True)
+    payments, payment_weights = zip(*COMPENSATION_WEIGHTS.items(), strict=True)
+    span = (plan.end - plan.start).total_seconds()
+    step = span / max(n, 1)
+    first_day = plan.start.date()
+    for offset in range(0, n, chunk):
+        size = min(chunk, n - offset)
+        who = rng.choices(range(people), cum_weights=contributor_weights, k=size)
+        what = rng.choices(types, weights=type_weights, k=size)
+        when = rng.choices(phases, weights=phase_weights, k=size)
+        paid = rng.choices(payments, weights=payment_weights, k=size)
+        draws = [rng.random() for _ in range(size * 4)]
+        rows, links = [], []
+        for j in range(size):
+            i = offset + j
+            cid = plan.first_id + i
+            project_id = projects[i]
+            person = who[j]
+            type_ = what[j]
+            d0, d1, d2, d3 = draws[4 * j : 4 * j + 4]
+            created = plan.start + dt.timedelta(seconds=i * step + d0 * step * 0.5)
+            day = created.date() - dt.timedelta(days=int(d1 * 14))
+            occurred = None if d1 < 0.08 else max(day, first_day)
+            unit = TYPICAL_UNITS[type_]
+            quantity = None
+            if unit and d2 < 0.6:
+                quantity = f"{1 + int(d2 * 500)}.{int(d3 * 100):02d}"
+            else:
+                unit = ""
+            if d3 < plan.approved_share:
+                status, moderator, moderated = "approved", plan.moderator_id, created
+            elif d3 < plan.approved_share + (1 - plan.approved_share) / 2:
+                status, moderator, moderated = "pending", None, None
+            else:
+                status, moderator, moderated = "rejected", plan.moderator_id, created
+            affiliation = plan.affiliations[person]
+            if d0 < 0.05 and plan.organisation_ids:  # worked elsewhere at the time
+                affiliation = plan.organisation_ids[int(d0 * 20 * len(plan.organisation_ids))]
+            artifacts = plan.artifacts.get(project_id)
+            artifact = artifacts[int(d2 * len(artifacts))] if artifacts and d1 < 0.4 else None
+            rows.append(
+                (
+                    cid,
+                    project_id,
+                    artifact,
+                    plan.contributor_ids[person],
+                    type_,
+                    when[j],
+                    f"{plan.titles[type_]} #{i + 1}",
+                    "",
+                    "[]",
+                    occurred,
+                    quantity,
+                    unit,
+                    paid[j],
+                    affiliation,
+                    status,
+                    moderator,
+                    moderated,
+                    ContributionSource.SYNTHETIC.value,
+                    "",
+                    created,
+                    created,
+                )
+            )
+            if plan.language_codes and type_ in LANGUAGE_TYPES and d2 < 0.5:
+                links.append((cid, plan.language_codes[int(d1 * len(plan.language_codes))]))
+                if d3 < 0.1:
+                    links.append(
+                        (cid, plan.language_codes[int(d3 * 10 * len(plan.language_codes))])
+                    )
+        yield rows, list(dict.fromkeys(links))
+
+
+def _text(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _sqlite_value(value):
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def copy_text(rows: list[tuple]) -> bytes:
+    """Rows in COPY's text format. Generated values hold no tab, newline or backslash."""
+    return "".join("\t".join(map(_text, row)) + "\n" for row in rows).encode()
+
+
+def copy_chunks(plan: Plan) -> Iterator[tuple[int, bytes, bytes]]:
+    """(rows in the chunk, contribution COPY text, language-link COPY text), chunk by chunk."""
+    for rows, links in contribution_rows(plan):
+        yield len(rows), copy_text(rows), copy_text(links)
+
+
+CONTRIBUTIONS_COPY = f"COPY contributions_contribution ({', '.join(COLUMNS)}) FROM STDIN"
+LINKS_COPY = "COPY contributions_contribution_languages (contribution_id, language_id) FROM STDIN"
+
+
+class Command(BaseCommand):
+    help = "Generate a synthetic, clearly marked ledger (projects, contributors, contributions)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--contributions", type=int, default=5000)
+        parser.add_argument("--projects", type=int, default=12)
+        parser.add_argument("--contributors", type=int, default=400)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--months", type=int, default=24)
+        parser.add_argument(
+            "--approved-share",
+            type=float,
+            default=0.9,
+            help="Share of entries approved; the rest is split between pending and rejected.",
+        )
+        parser.add_argument(
+            "--largest-project",
+            type=int,
+            default=None,
+            help="Contributions of the first (largest) project; the rest are long-tailed.",
+        )
+        parser.add_argument(
+            "--no-stats", action="store_true", help="Leave the statistics to the reconciliation."
+        )
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **options):
+        if options["contributions"] < 0 or options["projects"] < 1 or options["contributors"] < 1:
+            raise CommandError("Give at least one project and one contributor.")
+        if not 0 <= options["approved_share"] <= 1:
+            raise CommandError("--approved-share is a share between 0 and 1.")
+        started = time.perf_counter()
+        with transaction.atomic():
+            plan = self.make_plan(**options)
+            with tqdm(
+                total=plan.contributions,
+                unit="row",
+                unit_scale=True,
+                disable=options["no_progress"],
+                file=self.stderr._out,
+            ) as bar:
+                if connection.vendor == "postgresql":
+                    self.copy_rows(plan, bar.update)
+                else:
+                    self.insert_rows(plan, bar.update)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Generated {plan.contributions} synthetic contributions in "
+            f"{len(plan.project_ids)} projects by {len(plan.contributor_ids)} contributors "
+            f"in {elapsed:.1f} s ({plan.contributions / max(elapsed, 1e-9):,.0f} rows/s)."
+        )
+        if not options["no_stats"]:
+            stats.rebuild_all()
+            self.stdout.write("Statistics rebuilt.")
+
+    # REFERENCE ROWS: few, created through the ORM
+    # --------------------------------------------------------------------------
+    def make_plan(
+        self,
+        *,
+        contributions: int,
+        projects: int,
+        contributors: int,
+        seed: int,
+        months: int,
+        approved_share: float,
+        largest_project: int | None,
+        **_,
+    ) -> Plan:
+        rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+        tag = f"demo-{seed}"
+        if Project.objects.filter(slug__startswith=f"{tag}-").exists():
+            raise CommandError(f"Demo data with seed {seed} exists already; pick another --seed.")
+        moderator, _ = get_user_model().objects.get_or_create(
+            username="demo-moderator",
+            defaults={"first_name": "Demo", "last_name": "moderator (synthetic)"},
+        )
+        countries = list(Country.objects.order_by("code"))
+        organisations = Organisation.objects.bulk_create(
+            [
+                Organisation(
+                    slug=f"{tag}-org-{i:03d}",
+                    name=f"Demo organisation {i} (synthetic)",
+                    kind=rng.choice(OrganisationKind.values),
+                    country=rng.choice(countries) if countries else None,
+                )
+                for i in range(1, max(3, projects // 2) + 1)
+            ]
+        )
+        made_projects = Project.objects.bulk_create(
+            [
+                Project(
+                    slug=f"{tag}-{i:03d}",
+                    name=f"Demo project {i}",
+                    summary=SUMMARY,
+                    governance_model=rng.choice(GovernanceModel.values),
+                    governance_reasoning="Synthetic demo data.",
+                    listing_status=ListingStatus.LISTED,
+                )
+                for i in range(1, projects + 1)
+            ]
+        )
+        artifacts: dict[int, list[int]] = {}
+        for project in made_projects:
+            if countries:
+                project.countries.set(rng.sample(countries, k=2 if rng.random() < 0.2 else 1))
+            made = Artifact.objects.bulk_create(
+                [
+                    Artifact(
+                        project=project,
+                        slug=f"{project.slug}-{kind}",
+                        kind=kind,
+                        name=f"{project.name} {ArtifactKind(kind).label.lower()}",
+                    )
+                    for kind in rng.sample(ArtifactKind.values, k=3)
+                ]
+            )
+            artifacts[project.pk] = [a.pk for a in made]
+        org_ids = [o.pk for o in organisations]
+        people = Contributor.objects.bulk_create(
+            [
+                Contributor(
+                    display_name=f"Demo contributor {i} (synthetic)",
+                    affiliation_id=rng.choice(org_ids) if rng.random() < 0.6 else None,
+                    is_synthetic=True,
+                )
+                for i in range(1, contributors + 1)
+            ],
+            batch_size=2000,
+        )
+        now = timezone.now().replace(microsecond=0)
+        last_id = Contribution.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        return Plan(
+            seed=seed,
+            contributions=contributions,
+            approved_share=approved_share,
+            first_id=last_id + 1,
+            start=now - dt.timedelta(days=round(months * 30.44)),
+            end=now - dt.timedelta(minutes=5),
+            moderator_id=moderator.pk,
+            project_ids=[p.pk for p in made_projects],
+            project_counts=allocate(contributions, projects, largest=largest_project),
+            artifacts=artifacts,
+            contributor_ids=[c.pk for c in people],
+            affiliations=[c.affiliation_id for c in people],
+            organisation_ids=org_ids,
+            language_codes=list(Language.objects.order_by("code").values_list("code", flat=True)),
+            titles={t: label for t, label in ContributionType.choices},
+        )
+
+    # THE LEDGER ROWS: many, written in bulk
+    # --------------------------------------------------------------------------
+    def copy_rows(self, plan: Plan, advance) -> None:
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+            # Ids are assigned here (the language links need them): hold off concurrent inserts.
+            raw.execute("LOCK TABLE contributions_contribution IN SHARE ROW EXCLUSIVE MODE")
+            for count, rows, links in copy_chunks(plan):
+                with raw.copy(CONTRIBUTIONS_COPY) as copy:
+                    copy.write(rows)
+                if links:
+                    with raw.copy(LINKS_COPY) as copy:
+                        copy.write(links)
+                advance(count)
+            raw.execute(
+                "SELECT setval(pg_get_serial_sequence('contributions_contribution', 'id'), "
+                "(SELECT COALESCE(MAX(id), 1) FROM contributions_contribution))"
+            )
+            # Fresh planner statistics: the rebuild that follows must not plan for an empty table.
+            raw.execute("ANALYZE contributions_contribution, contributions_contribution_languages")
+
+    def insert_rows(self, plan: Plan, advance) -> None:
+        insert = (
+            f"INSERT INTO contributions_contribution ({', '.join(COLUMNS)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+        )
+        with connection.cursor() as cursor:
+            for rows, links in contribution_rows(plan):
+                # SQLite keeps datetimes as naive UTC text, as Django writes them.
+                rows = [tuple(map(_sqlite_value, row)) for row in rows]
+                cursor.executemany(insert, rows)
+                cursor.executemany(
+                    "INSERT INTO contributions_contribution_languages "
+                    "(contribution_id, language_id) VALUES (%s, %s)",
+                    links,
+                )
+                advance(len(rows))

@@ -1,0 +1,289 @@
+"""API representations of the ledger. Input is checked for shape here and for meaning in
+`contributions.services` (the same checks the web forms get), never saved by a serializer."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from contributions.choices import ContributionDomain
+from contributions.models import Contribution, Contributor
+from contributions.services import MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_LINKS, MAX_NOTE_CHARS
+from projects.models import Artifact, Language, Project
+from projects.selectors import artifacts_visible_to, projects_visible_to
+from projects.serializers import (
+    API_URL,
+    ArtifactSerializer,
+    CountrySerializer,
+    LanguageBriefSerializer,
+    LanguageSerializer,
+    LicenceSerializer,
+    OrganisationSerializer,
+    ProjectBriefSerializer,
+    ProjectSerializer,
+    ReadSerializer,
+)
+
+
+def _shows_identity(contributor: Contributor) -> bool:
+    """Private profiles and former contributors are credited by name only."""
+    return contributor.is_public and not contributor.is_former
+
+
+def contributor_api_url(contributor: Contributor, request) -> str | None:
+    if not _shows_identity(contributor) or contributor.user is None:
+        return None
+    return reverse(
+        "api:contributor-detail", kwargs={"username": contributor.user.username}, request=request
+    )
+
+
+class OrganisationBriefSerializer(serializers.Serializer):
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class ContributorSerializer(ReadSerializer):
+    """A public profile."""
+
+    api_url = serializers.SerializerMethodField()
+    username = serializers.SerializerMethodField()
+    affiliation = OrganisationBriefSerializer(read_only=True, allow_null=True)
+    country = CountrySerializer(read_only=True, allow_null=True)
+    languages = LanguageBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contributor
+        fields = [
+            API_URL,
+            "id",
+            "username",
+            "display_name",
+            "affiliation",
+            "country",
+            "languages",
+            "orcid",
+            "github",
+            "huggingface",
+            "is_synthetic",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_api_url(self, obj: Contributor) -> str | None:
+        return contributor_api_url(obj, self.context.get("request"))
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_username(self, obj: Contributor) -> str | None:
+        """Empty for a credit imported for someone who has not signed in yet."""
+        return obj.user.username if obj.user is not None else None
+
+
+class CreditedContributorSerializer(serializers.Serializer):
+    """Who a contribution is credited to: name always; the profile only when it is public."""
+
+    display_name = serializers.CharField(read_only=True)
+    id = serializers.SerializerMethodField()
+    username = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_id(self, obj: Contributor) -> int | None:
+        return obj.pk if _shows_identity(obj) else None
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_username(self, obj: Contributor) -> str | None:
+        if not _shows_identity(obj) or obj.user is None:
+            return None
+        return obj.user.username
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_api_url(self, obj: Contributor) -> str | None:
+        return contributor_api_url(obj, self.context.get("request"))
+
+
+class ContributionSerializer(ReadSerializer):
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:contribution-detail")
+    project = ProjectBriefSerializer(read_only=True)
+    artifact = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    contributor = CreditedContributorSerializer(read_only=True)
+    domain = serializers.ChoiceField(ContributionDomain.choices, read_only=True)
+    evidence_urls = serializers.ListField(child=serializers.URLField(), read_only=True)
+    languages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    affiliation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Contribution
+        fields = [
+            API_URL,
+            "id",
+            "project",
+            "artifact",
+            "contributor",
+            "type",
+            "domain",
+            "phase",
+            "title",
+            "description",
+            "evidence_urls",
+            "occurred_on",
+            "quantity",
+            "unit",
+            "languages",
+            "compensation",
+            "affiliation",
+            "status",
+            "moderated_at",
+            "source",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class _ContentFields(serializers.ModelSerializer):
+    """The content a contributor writes, shared by logging and editing."""
+
+    artifact = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Artifact.objects.none(), required=False, allow_null=True
+    )
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_DESCRIPTION_CHARS
+    )
+    evidence_urls = serializers.ListField(
+        child=serializers.URLField(max_length=500), required=False, max_length=MAX_EVIDENCE_LINKS
+    )
+    quantity = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(1_000_000_000),
+        required=False,
+        allow_null=True,
+    )
+    languages = serializers.SlugRelatedField(
+        slug_field="code", queryset=Language.objects.all(), many=True, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["artifact"].queryset = artifacts_visible_to(request.user)
+
+
+CONTENT_FIELDS = [
+    "artifact",
+    "type",
+    "phase",
+    "title",
+    "description",
+    "evidence_urls",
+    "occurred_on",
+    "quantity",
+    "unit",
+    "languages",
+    "compensation",
+]
+
+
+class ContributionCreateSerializer(_ContentFields):
+    """Log a contribution as the signed-in user; it waits as pending for a maintainer."""
+
+    project = serializers.SlugRelatedField(slug_field="slug", queryset=Project.objects.none())
+
+    class Meta:
+        model = Contribution
+        fields = ["project", *CONTENT_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["project"].queryset = projects_visible_to(request.user)
+
+
+class ContributionUpdateSerializer(_ContentFields):
+    """Edit an entry's content (partial): its contributor while pending or asked for changes,
+    the project's maintainers and staff to correct it."""
+
+    class Meta:
+        model = Contribution
+        fields = CONTENT_FIELDS
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=MAX_NOTE_CHARS,
+        help_text="Why: required to reject or request changes, so the contributor can act on it.",
+    )
+
+
+# EXPORTS: documented shapes of the files the API writes
+# ------------------------------------------------------------------------------
+class AllContributorsEntrySerializer(serializers.Serializer):
+    login = serializers.CharField()
+    name = serializers.CharField()
+    avatar_url = serializers.URLField(required=False)
+    profile = serializers.URLField(required=False)
+    contributions = serializers.ListField(child=serializers.CharField())
+
+
+class AllContributorsTypeSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    description = serializers.CharField()
+
+
+class AllContributorsFileSerializer(serializers.Serializer):
+    """The `.all-contributorsrc` file (All Contributors specification)."""
+
+    projectName = serializers.CharField()
+    projectOwner = serializers.CharField(allow_blank=True)
+    repoType = serializers.CharField()
+    repoHost = serializers.CharField()
+    files = serializers.ListField(child=serializers.CharField())
+    imageSize = serializers.IntegerField()
+    commit = serializers.BooleanField()
+    commitConvention = serializers.CharField()
+    types = serializers.DictField(child=AllContributorsTypeSerializer(), required=False)
+    contributors = AllContributorsEntrySerializer(many=True)
+    contributorsPerLine = serializers.IntegerField()
+
+
+class SnapshotProjectSerializer(ProjectSerializer):
+    """A public project with its artifacts and its approved contributions counted by type."""
+
+    artifacts = ArtifactSerializer(many=True, read_only=True)
+    approved_contributions = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, help_text="Approved entries by type."
+    )
+    contributor_count = serializers.IntegerField(
+        read_only=True, help_text="People with at least one approved contribution."
+    )
+
+    class Meta(ProjectSerializer.Meta):
+        fields = [
+            *ProjectSerializer.Meta.fields,
+            "artifacts",
+            "approved_contributions",
+            "contributor_count",
+        ]
+        read_only_fields = fields
+
+
+class SnapshotSerializer(serializers.Serializer):
+    """The whole public cartography in one document, for open-data use."""
+
+    generated_at = serializers.DateTimeField()
+    projects = SnapshotProjectSerializer(many=True)
+    organisations = OrganisationSerializer(many=True)
+    licences = LicenceSerializer(many=True)
+    languages = LanguageSerializer(many=True)

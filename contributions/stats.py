@@ -1,0 +1,813 @@
+"""The aggregation, written once: CHAOSS health metrics as pure functions, the per-project refresh
+and the global refresh the jobs run, the reconciliation that finds stale rollups, the streaming
+full rebuild, and the rollup readers the endpoints use.
+
+Two independent computations of the same numbers live here on purpose:
+- the refresh aggregates in the database (GROUP BY) and writes the rollups;
+- `oracle_project` / `oracle_global` walk the approved rows in Python, with no GROUP BY at all.
+The tests compare the rollups with the oracle; the benchmark times `compute_project` /
+`compute_global` (the refresh's own queries, without the writes) as "computing at request time".
+
+Definitions (DOMAIN.md "Health metrics"), recorded where they needed a decision:
+- A contribution's day is its date (`occurred_on`), or the day it was logged when it has none;
+  its month is that day's month.
+- Active in N days: an approved contribution dated within the last N days, today included.
+- New contributors in a month: those whose first approved contribution to the project is dated
+  in that month.
+- Contributor Absence Factor: the fewest contributors whose approved contributions make up at least
+  half of all approved contributions (by count), overall and per type.
+- Elephant Factor: the same over organisations, using the affiliation recorded on each
+  contribution (the contributor's affiliation at the time). Unaffiliated work belongs to no
+  organisation, so the factor is computed over affiliated contributions and is empty without any;
+  `affiliated_contributions` says how much of the total that is.
+- Underrepresented-language share: of the approved contributions that name a language, the share
+  naming at least one low-resource or unknown-resource language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, connections, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
+
+from contributions.choices import (
+    CODE_TYPES,
+    TYPE_DOMAIN,
+    ContributionSource,
+    ContributionStatus,
+)
+from contributions.models import (
+    Contribution,
+    GlobalMonthlyRollup,
+    GlobalStatsState,
+    ProjectLedgerVersion,
+    ProjectMonthlyRollup,
+    ProjectStatsSummary,
+    StatsBreakdown,
+)
+from projects.choices import ARTIFACT_KIND_DOMAIN, UNDERREPRESENTED_LEVELS
+from projects.models import Language, Project
+
+logger = logging.getLogger(__name__)
+
+APPROVED = ContributionStatus.APPROVED
+UNSPECIFIED = "unspecified"
+CENT = Decimal("0.01")
+# The global rollups are rebuilt at least this often even when no ledger version moved, so
+# registry edits that change a breakdown (a project's governance model, countries) show up.
+GLOBAL_MAX_AGE = dt.timedelta(hours=1)
+Dimension = StatsBreakdown.Dimension
+
+
+# CHAOSS METRICS: pure functions over counts, tested on hand-computed examples.
+# ------------------------------------------------------------------------------
+def absence_factor(counts: Iterable[int]) -> int:
+    """The fewest holders whose counts reach at least half of the total (0 for no work)."""
+    ordered = sorted((c for c in counts if c > 0), reverse=True)
+    total = sum(ordered)
+    running = 0
+    for index, count in enumerate(ordered, start=1):
+        running += count
+        if 2 * running >= total:
+            return index
+    return 0
+
+
+def elephant_factor(counts_by_organisation: Mapping[Any, int]) -> int | None:
+    """The absence factor over organisations; None when no contribution is affiliated."""
+    counts = [c for org, c in counts_by_organisation.items() if org is not None and c > 0]
+    return absence_factor(counts) if counts else None
+
+
+def active_contributors(last_days: Mapping[Any, dt.date], *, today: dt.date, days: int) -> int:
+    """Contributors whose latest contribution is dated within the last `days` days."""
+    since = today - dt.timedelta(days=days - 1)
+    return sum(1 for day in last_days.values() if since <= day <= today)
+
+
+def new_contributors_by_month(first_days: Mapping[Any, dt.date]) -> dict[str, int]:
+    """{"YYYY-MM": contributors whose first contribution falls in that month}, months sorted."""
+    counts = Counter(month_key(day) for day in first_days.values())
+    return dict(sorted(counts.items()))
+
+
+def share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def month_key(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _sorted_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    return {key: counts[key] for key in sorted(counts) if counts[key]}
+
+
+def _decimal_text(value: Decimal) -> str:
+    return str(Decimal(value).quantize(CENT))
+
+
+def _artifact_domain(kind: str | None) -> str:
+    return str(ARTIFACT_KIND_DOMAIN.get(kind, UNSPECIFIED)) if kind else UNSPECIFIED
+
+
+# SUMMARY ASSEMBLY: shared by the refresh and the oracle, so both shape results identically.
+# ------------------------------------------------------------------------------
+def _summary_fields(
+    *,
+    today: dt.date,
+    counts_by_contributor: Mapping[int, int],
+    counts_by_type_contributor: Mapping[str, Mapping[int, int]],
+    first_days: Mapping[int, dt.date],
+    last_days: Mapping[int, dt.date],
+    counts_by_affiliation: Mapping[int | None, int],
+    by_type: Mapping[str, int],
+    by_phase: Mapping[str, int],
+    by_compensation: Mapping[str, int],
+    by_artifact_domain: Mapping[str, int],
+    languages: Mapping[str, int],
+    tagged: int,
+    underrepresented: int,
+    quantities: Mapping[str, Decimal],
+    language_info: Mapping[str, tuple[str, bool]],
+) -> dict[str, Any]:
+    total = sum(by_type.values())
+    by_domain: Counter[str] = Counter()
+    for type_, count in by_type.items():
+        by_domain[str(TYPE_DOMAIN[type_])] += count
+    affiliated = sum(c for org, c in counts_by_affiliation.items() if org is not None)
+    return {
+        "contributions": total,
+        "contributors": len(counts_by_contributor),
+        "non_code_contributions": sum(c for t, c in by_type.items() if t not in CODE_TYPES),
+        "active_30": active_contributors(last_days, today=today, days=30),
+        "active_90": active_contributors(last_days, today=today, days=90),
+        "absence_factor": absence_factor(counts_by_contributor.values()),
+        "absence_factor_by_type": {
+            type_: absence_factor(counts.values())
+            for type_, counts in sorted(counts_by_type_contributor.items())
+        },
+        "elephant_factor": elephant_factor(counts_by_affiliation),
+        "affiliated_contributions": affiliated,
+        "organisations": sum(1 for org in counts_by_affiliation if org is not None),
+        "language_tagged_contributions": tagged,
+        "underrepresented_language_contributions": underrepresented,
+        "by_type": _sorted_counts(by_type),
+        "by_domain": _sorted_counts(by_domain),
+        "by_phase": _sorted_counts(by_phase),
+        "by_compensation": _sorted_counts(by_compensation),
+        "by_artifact_domain": _sorted_counts(by_artifact_domain),
+        "new_contributors_by_month": new_contributors_by_month(first_days),
+        "languages": [
+            {
+                "code": code,
+                "name": language_info[code][0],
+                "contributions": count,
+                "underrepresented": language_info[code][1],
+            }
+            for code, count in sorted(languages.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "quantities": {unit: _decimal_text(q) for unit, q in sorted(quantities.items())},
+    }
+
+
+def _language_info(codes: Iterable[str]) -> dict[str, tuple[str, bool]]:
+    return {
+        lang.code: (lang.name, lang.resource_level in UNDERREPRESENTED_LEVELS)
+        for lang in Language.objects.filter(code__in=list(codes))
+    }
+
+
+# THE REFRESH: aggregate in the database, write the rollups.
+# ------------------------------------------------------------------------------
+def _day_expression():
+    return Coalesce("occurred_on", TruncDate("created_at"), output_field=DateField())
+
+
+def _unit_expression():
+    return Case(
+        When(quantity__isnull=True, then=Value("")), default=F("unit"), output_field=CharField()
+    )
+
+
+def _approved(project_id: int | None = None):
+    qs = Contribution.objects.filter(status=APPROVED)
+    return qs if project_id is None else qs.filter(project_id=project_id)
+
+
+def compute_project(project_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
+    """A project's cells and summary fields, aggregated by the database (no writes)."""
+    today = today or timezone.localdate()
+    day = _day_expression()
+    cells = {
+        (row["month"], row["type"], row["phase"], row["unit_key"]): (
+            row["n"],
+            row["people"],
+            row["q"],
+        )
+        for row in _approved(project_id)
+        .annotate(month=TruncMonth(day, output_field=DateField()), unit_key=_unit_expression())
+        .values("month", "type", "phase", "unit_key")
+        .annotate(n=Count("id"), people=Count("contributor", distinct=True), q=Sum("quantity"))
+        .order_by()
+    }
+    counts_by_contributor: Counter[int] = Counter()
+    counts_by_type_contributor: dict[str, Counter[int]] = defaultdict(Counter)
+    counts_by_affiliation: Counter[int | None] = Counter()
+    first_days: dict[int, dt.date] = {}
+    last_days: dict[int, dt.date] = {}
+    rows = (
+        _approved(project_id)
+        .annotate(day=day)
+        .values_list("contributor_id", "type", "affiliation_id")
+        .annotate(n=Count("id"), first=Min("day"), last=Max("day"))
+        .order_by()
+    )
+    for contributor_id, type_, affiliation_id, n, first, last in rows:
+        counts_by_contributor[contributor_id] += n
+        counts_by_type_contributor[type_][contributor_id] += n
+        counts_by_affiliation[affiliation_id] += n
+        if contributor_id not in first_days or first < first_days[contributor_id]:
+            first_days[contributor_id] = first
+        if contributor_id not in last_days or last > last_days[contributor_id]:
+            last_days[contributor_id] = last
+    by_compensation: Counter[str] = Counter()
+    by_artifact_domain: Counter[str] = Counter()
+    for compensation, kind, n in (
+        _approved(project_id)
+        .values_list("compensation", "artifact__kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_compensation[compensation] += n
+        by_artifact_domain[_artifact_domain(kind)] += n
+    links = Contribution.languages.through.objects.filter(
+        contribution__project_id=project_id, contribution__status=APPROVED
+    )
+    languages = dict(
+        links.values_list("language_id").annotate(n=Count("contribution_id")).order_by()
+    )
+    tagging = links.aggregate(
+        tagged=Count("contribution_id", distinct=True),
+        under=Count(
+            "contribution_id",
+            distinct=True,
+            filter=Q(language__resource_level__in=UNDERREPRESENTED_LEVELS),
+        ),
+    )
+    by_type: Counter[str] = Counter()
+    by_phase: Counter[str] = Counter()
+    quantities: dict[str, Decimal] = defaultdict(Decimal)
+    for (_month, type_, phase, unit), (n, _people, q) in cells.items():
+        by_type[type_] += n
+        by_phase[phase] += n
+        if q is not None:
+            quantities[unit] += q
+    summary = _summary_fields(
+        today=today,
+        counts_by_contributor=counts_by_contributor,
+        counts_by_type_contributor=counts_by_type_contributor,
+        first_days=first_days,
+        last_days=last_days,
+        counts_by_affiliation=counts_by_affiliation,
+        by_type=by_type,
+        by_phase=by_phase,
+        by_compensation=by_compensation,
+        by_artifact_domain=by_artifact_domain,
+        languages=languages,
+        tagged=tagging["tagged"],
+        underrepresented=tagging["under"],
+        quantities=quantities,
+        language_info=_language_info(languages),
+    )
+    return {"cells": cells, "summary": summary}
+
+
+def refresh_project(project_id: int) -> bool:
+    """Recompute one project's rollups from the ledger; idempotent and safe to run concurrently.
+
+    Refreshes of one project serialize on its summary row (never a row the write path locks, so
+    approvals do not wait for statistics). The ledger version is read before the aggregates: a
+    write that commits in between is then counted but leaves the summary one version behind,
+    which the reconciliation treats as stale: extra work, never a wrong number marked fresh.
+    Returns False when the project no longer exists.
+    """
+    if not Project.objects.filter(pk=project_id).exists():
+        return False
+    today = timezone.localdate()
+    with transaction.atomic():
+        ProjectLedgerVersion.objects.get_or_create(project_id=project_id)
+        summary, _ = ProjectStatsSummary.objects.select_for_update().get_or_create(
+            project_id=project_id,
+            defaults={"computed_at": timezone.now(), "computed_on": today},
+        )
+        version = ProjectLedgerVersion.objects.values_list("version", flat=True).get(
+            project_id=project_id
+        )
+        computed = compute_project(project_id, today=today)
+        _write_cells(project_id, computed["cells"])
+        for name, value in computed["summary"].items():
+            setattr(summary, name, value)
+        summary.ledger_version = version
+        summary.computed_at = timezone.now()
+        summary.computed_on = today
+        summary.save()
+    return True
+
+
+def _write_cells(project_id: int, cells: Mapping[tuple, tuple]) -> None:
+    """Bring the project's cells to `cells`, touching only the ones that changed."""
+    existing = {
+        (cell.month, cell.type, cell.phase, cell.unit): cell
+        for cell in ProjectMonthlyRollup.objects.filter(project_id=project_id)
+    }
+    to_create, to_update = [], []
+    for key, (n, people, q) in cells.items():
+        cell = existing.pop(key, None)
+        if cell is None:
+            month, type_, phase, unit = key
+            to_create.append(
+                ProjectMonthlyRollup(
+                    project_id=project_id,
+                    month=month,
+                    type=type_,
+                    phase=phase,
+                    unit=unit,
+                    contributions=n,
+                    contributors=people,
+                    quantity=q,
+                )
+            )
+        elif (cell.contributions, cell.contributors, cell.quantity) != (n, people, q):
+            cell.contributions, cell.contributors, cell.quantity = n, people, q
+            to_update.append(cell)
+    if existing:
+        ProjectMonthlyRollup.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+    if to_update:
+        ProjectMonthlyRollup.objects.bulk_update(
+            to_update, ["contributions", "contributors", "quantity"], batch_size=1000
+        )
+    if to_create:
+        ProjectMonthlyRollup.objects.bulk_create(to_create, batch_size=1000)
+
+
+# GLOBAL ROLLUPS
+# ------------------------------------------------------------------------------
+def _dimension_expressions() -> dict[str, Any]:
+    domain = Case(
+        *[When(type=t, then=Value(str(d))) for t, d in TYPE_DOMAIN.items()],
+        output_field=CharField(),
+    )
+    artifact_domain = Case(
+        *[When(artifact__kind=k, then=Value(str(d))) for k, d in ARTIFACT_KIND_DOMAIN.items()],
+        default=Value(UNSPECIFIED),
+        output_field=CharField(),
+    )
+    return {
+        Dimension.GOVERNANCE_MODEL: F("project__governance_model"),
+        Dimension.CONTINENT: F("project__countries__continent"),
+        Dimension.ARTIFACT_DOMAIN: artifact_domain,
+        Dimension.DOMAIN: domain,
+        Dimension.PHASE: F("phase"),
+        Dimension.TYPE: F("type"),
+        Dimension.COMPENSATION: F("compensation"),
+    }
+
+
+def global_fingerprint() -> str:
+    """Changes whenever any project's ledger version or the registry's shape changes."""
+    versions = ProjectLedgerVersion.objects.aggregate(total=Sum("version"), rows=Count("pk"))
+    projects = Project.objects.aggregate(count=Count("pk"), updated=Max("updated_at"))
+    updated = projects["updated"].isoformat() if projects["updated"] else ""
+    return f"{versions['total'] or 0}:{versions['rows']}:{projects['count']}:{updated}"
+
+
+def compute_global() -> dict[str, Any]:
+    """Breakdowns and the global monthly cells, aggregated by the database (no writes)."""
+    # Continents join through a project's countries, which can repeat a row: count distinct ids.
+    measures = {
+        "contributions": Count("id", distinct=True),
+        "contributors": Count("contributor", distinct=True),
+        "projects": Count("project", distinct=True),
+        "non_code": Count("id", distinct=True, filter=~Q(type__in=CODE_TYPES)),
+        "synthetic": Count("id", distinct=True, filter=Q(source=ContributionSource.SYNTHETIC)),
+    }
+    breakdowns: dict[tuple[str, str], tuple[int, ...]] = {}
+    totals = _approved().aggregate(**measures)
+    if totals["contributions"]:
+        breakdowns[(Dimension.ALL, "")] = tuple(totals[m] for m in measures)
+    for dimension, expression in _dimension_expressions().items():
+        rows = (
+            _approved()
+            .annotate(key=expression)
+            .values("key")
+            .annotate(**measures)
+            .order_by()
+        )
+        for row in rows:
+            key = str(row["key"] or UNSPECIFIED)
+            breakdowns[(str(dimension), key)] = tuple(row[m] for m in measures)
+    cells = {
+        (row["month"], row["type"], row["phase"], row["unit_key"]): (
+            row["n"],
+            row["people"],
+            row["q"],
+        )
+        for row in _approved()
+        .annotate(
+            month=TruncMonth(_day_expression(), output_field=DateField()),
+            unit_key=_unit_expression(),
+        )
+        .values("month", "type", "phase", "unit_key")
+        .annotate(n=Count("id"), people=Count("contributor", distinct=True), q=Sum("quantity"))
+        .order_by()
+    }
+    return {"breakdowns": breakdowns, "cells": cells}
+
+
+def refresh_global() -> None:
+    """Recompute the global rollups. The fingerprint is read first (see `refresh_project`)."""
+    fingerprint = global_fingerprint()
+    computed = compute_global()
+    with transaction.atomic():
+        state, _ = GlobalStatsState.objects.select_for_update().get_or_create(pk=1)
+        StatsBreakdown.objects.all().delete()
+        StatsBreakdown.objects.bulk_create(
+            [
+                StatsBreakdown(
+                    dimension=dimension,
+                    key=key,
+                    contributions=n,
+                    contributors=people,
+                    projects=projects,
+                    non_code_contributions=non_code,
+                    synthetic_contributions=synthetic,
+                )
+                for (dimension, key), (n, people, projects, non_code, synthetic) in computed[
+                    "breakdowns"
+                ].items()
+            ],
+            batch_size=1000,
+        )
+        GlobalMonthlyRollup.objects.all().delete()
+        GlobalMonthlyRollup.objects.bulk_create(
+            [
+                GlobalMonthlyRollup(
+                    month=month,
+                    type=type_,
+                    phase=phase,
+                    unit=unit,
+                    contributions=n,
+                    contributors=people,
+                    quantity=q,
+                )
+                for (month, type_, phase, unit), (n, people, q) in computed["cells"].items()
+            ],
+            batch_size=1000,
+        )
+        state.fingerprint = fingerprint
+        state.computed_at = timezone.now()
+        state.save()
+
+
+# RECONCILIATION AND THE FULL REBUILD
+# ------------------------------------------------------------------------------
+def stale_project_ids(*, limit: int | None = None) -> list[int]:
+    """Projects whose summary is missing, behind their ledger version, or from an earlier day
+    (the 30/90-day windows moved). One indexed anti-join, whatever the ledger's size."""
+    fresh = ProjectStatsSummary.objects.filter(
+        project_id=OuterRef("project_id"),
+        ledger_version=OuterRef("version"),
+        computed_on__gte=timezone.localdate(),
+    )
+    qs = (
+        ProjectLedgerVersion.objects.exclude(Exists(fresh))
+        .order_by("project_id")
+        .values_list("project_id", flat=True)
+    )
+    return list(qs[:limit] if limit else qs)
+
+
+def global_is_stale() -> bool:
+    state = GlobalStatsState.objects.filter(pk=1).first()
+    if state is None or state.computed_at is None:
+        return True
+    if timezone.now() - state.computed_at > GLOBAL_MAX_AGE:
+        return True
+    return state.fingerprint != global_fingerprint()
+
+
+def reconcile(*, limit: int | None = None) -> dict[str, Any]:
+    """Rebuild every stale project (up to `limit`) and the global rollups when stale."""
+    refreshed = 0
+    for project_id in stale_project_ids(limit=limit):
+        refresh_project(project_id)
+        refreshed += 1
+    global_refreshed = global_is_stale()
+    if global_refreshed:
+        refresh_global()
+    return {"projects": refreshed, "global": global_refreshed}
+
+
+def invalidate_all() -> int:
+    """Mark every project's rollups for a rebuild (committed at once, so a rebuild interrupted
+    half-way leaves the rest stale for the reconciliation, never falsely fresh)."""
+    with transaction.atomic():
+        known = set(ProjectLedgerVersion.objects.values_list("project_id", flat=True))
+        ProjectLedgerVersion.objects.bulk_create(
+            [
+                ProjectLedgerVersion(project_id=project_id)
+                for project_id in project_ids_with_contributions()
+                if project_id not in known
+            ],
+            ignore_conflicts=True,
+        )
+        return ProjectStatsSummary.objects.update(ledger_version=-1)
+
+
+def project_ids_with_contributions() -> list[int]:
+    return list(
+        Contribution.objects.order_by("project_id").values_list("project_id", flat=True).distinct()
+    )
+
+
+def rebuild_all(
+    *, jobs: int = 1, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """The full rebuild: every project, then the global rollups.
+
+    Streams by project: memory holds one project's aggregates at a time (per worker thread),
+    never the ledger. With `jobs` > 1 on PostgreSQL, projects are refreshed by that many threads,
+    each on its own connection; SQLite has one writer, so it always runs with one.
+    """
+    invalidate_all()
+    project_ids = list(ProjectLedgerVersion.objects.order_by("pk").values_list("pk", flat=True))
+    if connection.vendor != "postgresql":
+        jobs = 1
+
+    def refresh(project_id: int) -> None:
+        try:
+            refresh_project(project_id)
+        finally:
+            if jobs > 1:
+                connections.close_all()
+
+    if jobs > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for _ in pool.map(refresh, project_ids):
+                if progress:
+                    progress(1)
+    else:
+        for project_id in project_ids:
+            refresh(project_id)
+            if progress:
+                progress(1)
+    refresh_global()
+    return {"projects": len(project_ids)}
+
+
+# READING THE ROLLUPS (the only thing the endpoints do)
+# ------------------------------------------------------------------------------
+def summary_payload(summary: ProjectStatsSummary | None) -> dict[str, Any]:
+    """A project's statistics as the API shows them; zeros for a project with no rollups yet."""
+    fields = {
+        name: getattr(summary, name) if summary else default
+        for name, default in EMPTY_SUMMARY.items()
+    }
+    total = fields["contributions"]
+    fields["non_code_share"] = share(fields["non_code_contributions"], total)
+    fields["underrepresented_language_share"] = share(
+        fields["underrepresented_language_contributions"],
+        fields["language_tagged_contributions"],
+    )
+    fields["updated_at"] = summary.computed_at if summary else None
+    return fields
+
+
+EMPTY_SUMMARY: dict[str, Any] = {
+    "contributions": 0,
+    "contributors": 0,
+    "non_code_contributions": 0,
+    "active_30": 0,
+    "active_90": 0,
+    "absence_factor": 0,
+    "absence_factor_by_type": {},
+    "elephant_factor": None,
+    "affiliated_contributions": 0,
+    "organisations": 0,
+    "language_tagged_contributions": 0,
+    "underrepresented_language_contributions": 0,
+    "by_type": {},
+    "by_domain": {},
+    "by_phase": {},
+    "by_compensation": {},
+    "by_artifact_domain": {},
+    "new_contributors_by_month": {},
+    "languages": [],
+    "quantities": {},
+}
+
+
+def project_rollups(project_id: int) -> dict[str, Any]:
+    """The project's stored rollups in the oracle's shape (for tests and checks)."""
+    summary = ProjectStatsSummary.objects.filter(project_id=project_id).first()
+    fields = {name: getattr(summary, name) if summary else d for name, d in EMPTY_SUMMARY.items()}
+    cells = {
+        (c.month, c.type, c.phase, c.unit): (c.contributions, c.contributors, c.quantity)
+        for c in ProjectMonthlyRollup.objects.filter(project_id=project_id)
+    }
+    return {"cells": cells, "summary": fields}
+
+
+def global_rollups() -> dict[str, Any]:
+    breakdowns = {
+        (b.dimension, b.key): (
+            b.contributions,
+            b.contributors,
+            b.projects,
+            b.non_code_contributions,
+            b.synthetic_contributions,
+        )
+        for b in StatsBreakdown.objects.all()
+    }
+    cells = {
+        (c.month, c.type, c.phase, c.unit): (c.contributions, c.contributors, c.quantity)
+        for c in GlobalMonthlyRollup.objects.all()
+    }
+    return {"breakdowns": breakdowns, "cells": cells}
+
+
+# THE ORACLE: the same numbers from the raw rows, in Python, with no GROUP BY.
+# ------------------------------------------------------------------------------
+def _approved_rows(project_id: int | None = None) -> Iterable[dict[str, Any]]:
+    return (
+        _approved(project_id)
+        .values(
+            "id",
+            "project_id",
+            "contributor_id",
+            "affiliation_id",
+            "type",
+            "phase",
+            "compensation",
+            "occurred_on",
+            "created_at",
+            "quantity",
+            "unit",
+            "source",
+            "artifact__kind",
+            "project__governance_model",
+        )
+        .order_by("id")
+        .iterator(chunk_size=2000)
+    )
+
+
+def _row_day(row: Mapping[str, Any]) -> dt.date:
+    if row["occurred_on"] is not None:
+        return row["occurred_on"]
+    return timezone.localtime(row["created_at"], dt.UTC).date()
+
+
+def _add_cell(cells: dict, people: dict, row: Mapping[str, Any]) -> None:
+    key = (
+        first_of_month(_row_day(row)),
+        row["type"],
+        row["phase"],
+        row["unit"] if row["quantity"] is not None else "",
+    )
+    n, q = cells.get(key, (0, None))
+    if row["quantity"] is not None:
+        q = (q or Decimal(0)) + row["quantity"]
+    cells[key] = (n + 1, q)
+    people[key].add(row["contributor_id"])
+
+
+def _finish_cells(cells: dict, people: dict) -> dict:
+    return {
+        key: (n, len(people[key]), q.quantize(CENT) if q is not None else None)
+        for key, (n, q) in cells.items()
+    }
+
+
+def oracle_project(project_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
+    today = today or timezone.localdate()
+    cells: dict = {}
+    people: dict = defaultdict(set)
+    counts_by_contributor: Counter[int] = Counter()
+    counts_by_type_contributor: dict[str, Counter[int]] = defaultdict(Counter)
+    counts_by_affiliation: Counter[int | None] = Counter()
+    first_days: dict[int, dt.date] = {}
+    last_days: dict[int, dt.date] = {}
+    by_type: Counter[str] = Counter()
+    by_phase: Counter[str] = Counter()
+    by_compensation: Counter[str] = Counter()
+    by_artifact_domain: Counter[str] = Counter()
+    quantities: dict[str, Decimal] = defaultdict(Decimal)
+    ids = []
+    for row in _approved_rows(project_id):
+        ids.append(row["id"])
+        _add_cell(cells, people, row)
+        who, day = row["contributor_id"], _row_day(row)
+        counts_by_contributor[who] += 1
+        counts_by_type_contributor[row["type"]][who] += 1
+        counts_by_affiliation[row["affiliation_id"]] += 1
+        first_days[who] = min(day, first_days.get(who, day))
+        last_days[who] = max(day, last_days.get(who, day))
+        by_type[row["type"]] += 1
+        by_phase[row["phase"]] += 1
+        by_compensation[row["compensation"]] += 1
+        by_artifact_domain[_artifact_domain(row["artifact__kind"])] += 1
+        if row["quantity"] is not None:
+            quantities[row["unit"]] += row["quantity"]
+    language_sets: dict[int, set[str]] = defaultdict(set)
+    for contribution_id, code in Contribution.languages.through.objects.filter(
+        contribution_id__in=ids
+    ).values_list("contribution_id", "language_id"):
+        language_sets[contribution_id].add(code)
+    info = _language_info({code for codes in language_sets.values() for code in codes})
+    languages: Counter[str] = Counter(c for codes in language_sets.values() for c in codes)
+    summary = _summary_fields(
+        today=today,
+        counts_by_contributor=counts_by_contributor,
+        counts_by_type_contributor=counts_by_type_contributor,
+        first_days=first_days,
+        last_days=last_days,
+        counts_by_affiliation=counts_by_affiliation,
+        by_type=by_type,
+        by_phase=by_phase,
+        by_compensation=by_compensation,
+        by_artifact_domain=by_artifact_domain,
+        languages=languages,
+        tagged=len(language_sets),
+        underrepresented=sum(
+            1 for codes in language_sets.values() if any(info[c][1] for c in codes)
+        ),
+        quantities=quantities,
+        language_info=info,
+    )
+    return {"cells": _finish_cells(cells, people), "summary": summary}
+
+
+def oracle_global() -> dict[str, Any]:
+    continents: dict[int, set[str]] = defaultdict(set)
+    for project_id, continent in Project.countries.through.objects.values_list(
+        "project_id", "country__continent"
+    ):
+        continents[project_id].add(continent)
+    groups: dict[tuple[str, str], dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    cells: dict = {}
+    people: dict = defaultdict(set)
+    for row in _approved_rows():
+        _add_cell(cells, people, row)
+        keys = [
+            (Dimension.ALL, ""),
+            (Dimension.GOVERNANCE_MODEL, row["project__governance_model"]),
+            (Dimension.ARTIFACT_DOMAIN, _artifact_domain(row["artifact__kind"])),
+            (Dimension.DOMAIN, TYPE_DOMAIN[row["type"]]),
+            (Dimension.PHASE, row["phase"]),
+            (Dimension.TYPE, row["type"]),
+            (Dimension.COMPENSATION, row["compensation"]),
+        ]
+        keys += [
+            (Dimension.CONTINENT, c) for c in continents.get(row["project_id"]) or {UNSPECIFIED}
+        ]
+        for dimension, key in keys:
+            group = groups[(str(dimension), str(key))]
+            group["contributions"].add(row["id"])
+            group["contributors"].add(row["contributor_id"])
+            group["projects"].add(row["project_id"])
+            if row["type"] not in CODE_TYPES:
+                group["non_code"].add(row["id"])
+            if row["source"] == ContributionSource.SYNTHETIC:
+                group["synthetic"].add(row["id"])
+    measures = ("contributions", "contributors", "projects", "non_code", "synthetic")
+    breakdowns = {key: tuple(len(group[m]) for m in measures) for key, group in groups.items()}
+    return {"breakdowns": breakdowns, "cells": _finish_cells(cells, people)}

@@ -1,0 +1,387 @@
+"""`make loadtest`: the platform under load, with nothing lost.
+
+1. A scratch PostgreSQL database (LOADTEST_DATABASE, default `cartography_loadtest`, dropped and
+   created), migrated, with the seeded map, a synthetic ledger (generate_demo_data) and load-test
+   accounts with known passwords and API tokens (loadtest/seed.py).
+2. gunicorn with production settings, a Celery worker on Redis and the Redis cache, as deployed.
+3. locust, headless: at least 50 users for 2 minutes (visitors browsing pages and the API,
+   contributors logging work through the forms and the API, maintainers moderating).
+4. Checks: every write the load test made (each logged contribution, each decision) is in the
+   database as sent; once the worker has drained its queue, every project's stored statistics
+   and the global ones equal a recomputation from scratch (contributions.stats' oracle).
+5. Prints requests per second, p50/p95/p99 per endpoint group and the 5xx count; exits non-zero
+   if any write is missing, a statistic differs, or any response was a 5xx.
+
+Needs PostgreSQL and Redis on 127.0.0.1 (as .ci/run starts them). Options: --users, --duration,
+--spawn-rate; the run's logs and locust's CSV stay in the printed directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PG = "postgres://postgres@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379"
+# Redis database indexes of the load test's own: its queue and cache never mix with a developer's.
+BROKER_DB, CACHE_DB = 12, 11
+
+
+def log(message: str) -> None:
+    print(f"[loadtest] {message}", flush=True)
+
+
+def run(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, env=env, check=True, **kwargs)  # noqa: S603
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    run([sys.executable, "manage.py", *args], env)
+
+
+def wait_until(predicate, *, timeout: float, what: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise SystemExit(f"[loadtest] gave up waiting for {what}")
+
+
+def http_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own server
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def redis_cli(*args: str) -> str:
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        ["redis-cli", "-h", "127.0.0.1", "-p", "6379", *args],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip()
+
+
+def check_services() -> None:
+    if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], check=False).returncode != 0:  # noqa: S607
+        raise SystemExit(
+            "[loadtest] PostgreSQL is not answering on 127.0.0.1:5432 (.ci/run starts it)."
+        )
+    if redis_cli("ping") != "PONG":
+        raise SystemExit("[loadtest] Redis is not answering on 127.0.0.1:6379 (.ci/run starts it).")
+
+
+def recreate_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def environment(database: str, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="cartography.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # gunicorn speaks plain HTTP on localhost here, as behind a TLS-terminating proxy.
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SITE_URL=f"http://127.0.0.1:{port}",
+        DJANGO_LOG_LEVEL="WARNING",
+        DATABASE_URL=f"{PG}/{database}",
+        DATABASE_POOL_MAX="8",
+        CELERY_BROKER_URL=f"{REDIS}/{BROKER_DB}",
+        CACHE_URL=f"{REDIS}/{CACHE_DB}",
+        # The load test measures capacity, not the throttles: every user comes from 127.0.0.1.
+        API_THROTTLE_ANON="1000000/min",
+        API_THROTTLE_USER="1000000/min",
+        API_THROTTLE_WRITE="1000000/min",
+        EMAIL_URL="consolemail://",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def start(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    with log_path.open("ab") as out:
+        return subprocess.Popen(  # noqa: S603
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# VERIFICATION (in this process, against the load test's database)
+# ------------------------------------------------------------------------------
+def verify_writes(writes_path: Path) -> dict[str, int]:
+    from contributions.models import Contribution, ModerationEvent
+
+    writes = [json.loads(line) for line in writes_path.read_text().splitlines() if line.strip()]
+    created = [w for w in writes if w["kind"] == "contribution"]
+    decisions = [w for w in writes if w["kind"] == "decision"]
+    rows = Contribution.objects.in_bulk([w["id"] for w in created + decisions])
+    missing: list[str] = []
+    for write in created:
+        row = rows.get(write["id"])
+        if row is None or row.title != write["title"] or row.project_id != write["project_id"]:
+            missing.append(f"contribution {write['id']} ({write['title']!r})")
+    for write in decisions:
+        row = rows.get(write["id"])
+        recorded = ModerationEvent.objects.filter(
+            contribution_id=write["id"], to_status=write["status"], actor__username=write["user"]
+        ).exists()
+        if row is None or row.status != write["status"] or not recorded:
+            missing.append(f"decision {write['status']} on {write['id']} by {write['user']}")
+    for item in missing[:20]:
+        log(f"MISSING: {item}")
+    return {
+        "contributions made": len(created),
+        "decisions made": len(decisions),
+        "writes made": len(writes),
+        "writes found": len(writes) - len(missing),
+    }
+
+
+def statistics_differences() -> list[str]:
+    """Every project's stored rollups and the global ones against the from-scratch oracle."""
+    from contributions import stats
+    from contributions.models import Contribution
+
+    differences = []
+    for project_id in sorted(set(Contribution.objects.values_list("project_id", flat=True))):
+        stored, expected = stats.project_rollups(project_id), stats.oracle_project(project_id)
+        for part in ("summary", "cells"):
+            if stored[part] != expected[part]:
+                differences.append(f"project {project_id} {part}")
+    stored, expected = stats.global_rollups(), stats.oracle_global()
+    for part in ("breakdowns", "cells"):
+        if stored[part] != expected[part]:
+            differences.append(f"global {part}")
+    return differences
+
+
+def drained_and_fresh() -> bool:
+    from contributions import stats
+
+    queued = int(redis_cli("-n", str(BROKER_DB), "llen", "celery") or 0)
+    return queued == 0 and not stats.stale_project_ids() and not stats.global_is_stale()
+
+
+# REPORT
+# ------------------------------------------------------------------------------
+def report(stats_csv: Path, statuses: list[dict], duration: float) -> int:
+    rows = list(csv.DictReader(stats_csv.open()))
+    by_group: dict[str, dict] = {row["Name"]: row for row in rows}
+    five_xx: dict[str, int] = defaultdict(int)
+    throttled: dict[str, int] = defaultdict(int)
+    unanswered: dict[str, int] = defaultdict(int)
+    for entry in statuses:
+        if entry["status"] >= 500:
+            five_xx[entry["group"]] += entry["count"]
+        elif entry["status"] == 429:
+            throttled[entry["group"]] += entry["count"]
+        elif entry["status"] == 0:
+            unanswered[entry["group"]] += entry["count"]
+    header = f"{'endpoint group':<26}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}"
+    header += f"{'p99 ms':>8}{'fail':>6}{'5xx':>6}"
+    print("\n" + header)
+    print("-" * len(header))
+    for name in sorted(n for n in by_group if n != "Aggregated"):
+        print(_row(name, by_group[name], five_xx[name]))
+    print("-" * len(header))
+    total = by_group["Aggregated"]
+    print(_row("all", total, sum(five_xx.values())))
+    print(
+        f"\n{int(total['Request Count'])} requests in {duration:.0f} s; "
+        f"5xx responses: {sum(five_xx.values())}; 429: {sum(throttled.values())}; "
+        f"no answer: {sum(unanswered.values())}"
+    )
+    return sum(five_xx.values()) + sum(unanswered.values())
+
+
+def _row(name: str, row: dict, five_xx: int) -> str:
+    return (
+        f"{name:<26}{int(row['Request Count']):>9}{float(row['Requests/s']):>8.1f}"
+        f"{_ms(row['50%']):>8}{_ms(row['95%']):>8}{_ms(row['99%']):>8}"
+        f"{int(row['Failure Count']):>6}{five_xx:>6}"
+    )
+
+
+def _ms(value: str) -> str:
+    return "n/a" if value in ("", "N/A") else f"{float(value):.0f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--duration", default="2m", help="locust's --run-time, e.g. 2m, 90s")
+    parser.add_argument(
+        "--database", default=os.environ.get("LOADTEST_DATABASE", "cartography_loadtest")
+    )
+    parser.add_argument("--demo-contributions", type=int, default=5000)
+    parser.add_argument("--web-workers", type=int, default=min(2 * (os.cpu_count() or 1) + 1, 5))
+    args = parser.parse_args()
+    if args.users < 1:
+        raise SystemExit("--users must be at least 1")
+
+    check_services()
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="loadtest-"))
+    env = environment(args.database, port)
+    log(f"working directory: {workdir}")
+
+    log(f"database {args.database}: recreate, migrate, seed")
+    recreate_database(args.database)
+    redis_cli("-n", str(BROKER_DB), "flushdb")
+    redis_cli("-n", str(CACHE_DB), "flushdb")
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "load_cartography")
+    manage(
+        env,
+        "generate_demo_data",
+        "--contributions",
+        str(args.demo_contributions),
+        "--projects",
+        "8",
+        "--contributors",
+        "300",
+        "--seed",
+        "1",
+        "--no-progress",
+    )
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    accounts = workdir / "accounts.json"
+    run([sys.executable, "loadtest/seed.py", "--output", str(accounts)], env)
+
+    web = worker = None
+    try:
+        web = start(
+            [
+                str(BIN / "gunicorn"),
+                "cartography.wsgi:application",
+                *("--bind", f"127.0.0.1:{port}", "--workers", str(args.web_workers)),
+                *("--timeout", "60"),
+            ],
+            env,
+            workdir / "gunicorn.log",
+        )
+        worker = start(
+            [
+                str(BIN / "celery"),
+                *("-A", "cartography", "worker", "-l", "warning"),
+                *("--concurrency", "2", "-n", f"loadtest-{port}@%h"),
+            ],
+            env,
+            workdir / "worker.log",
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: http_status(f"{base}/readyz") == 200, timeout=120, what="/readyz")
+        log(f"gunicorn ({args.web_workers} workers) and a worker are up at {base}")
+
+        writes, statuses_path = workdir / "writes.jsonl", workdir / "statuses.json"
+        writes.touch()
+        locust_env = {
+            **env,
+            "LOADTEST_ACCOUNTS": str(accounts),
+            "LOADTEST_WRITES": str(writes),
+            "LOADTEST_STATUS": str(statuses_path),
+        }
+        log(f"locust: {args.users} users for {args.duration}")
+        started = time.monotonic()
+        subprocess.run(  # noqa: S603
+            [
+                str(BIN / "locust"),
+                *("-f", "loadtest/locustfile.py", "--headless"),
+                *("-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration),
+                *("--host", base, "--csv", str(workdir / "locust"), "--only-summary"),
+                *("--stop-timeout", "30", "--exit-code-on-error", "0", "--loglevel", "WARNING"),
+            ],
+            cwd=ROOT,
+            env=locust_env,
+            check=True,
+        )
+        duration = time.monotonic() - started
+
+        # Verify in this process, against the load test's database.
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        log("waiting for the worker to drain its queue and the rollups to be fresh")
+        try:
+            wait_until(drained_and_fresh, timeout=180, what="the worker to catch up")
+            caught_up = True
+        except SystemExit:
+            caught_up = False
+        counts = verify_writes(writes)
+        differences = statistics_differences()
+    finally:
+        stop(web)
+        stop(worker)
+
+    failures = report(workdir / "locust_stats.csv", json.loads(statuses_path.read_text()), duration)
+    print()
+    for name, value in counts.items():
+        print(f"{name:<22}{value:>8}")
+    print(f"{'stats caught up':<22}{'yes' if caught_up else 'NO':>8}")
+    print(f"{'stats exact':<22}{'yes' if not differences else 'NO':>8}")
+    for difference in differences[:20]:
+        log(f"DIFFERS: {difference}")
+    ok = (
+        failures == 0
+        and counts["writes found"] == counts["writes made"]
+        and counts["writes made"] > 0
+        and caught_up
+        and not differences
+    )
+    log(f"logs and CSV in {workdir}")
+    log("PASSED" if ok else "FAILED")
+    if ok and not os.environ.get("LOADTEST_KEEP"):
+        shutil.rmtree(workdir / "static", ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

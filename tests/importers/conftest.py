@@ -1,0 +1,1 @@
+from tests.cartography.seeding import reference_data, seeded  # noqa: F401 (fixtures)

@@ -1,0 +1,265 @@
+"""Fault drills, in the service run: the real PostgreSQL and Redis are stopped and started under a
+running platform, and what people and programs see is asserted.
+
+- PostgreSQL restarted under gunicorn (production settings, psycopg pool): every request answers
+  200 or a clean 503 with Retry-After, never a 500 or a dropped connection; once the database is
+  back the same server processes answer 200 again (nothing restarted), sessions included.
+- Redis stopped: pages, the API and approvals keep working (the publish fails fast and is logged,
+  the approval is committed); /readyz says the broker is down; after Redis returns, publishing
+  recovers by itself and the reconciliation (what beat runs) brings every rollup back to exact.
+  (A worker killed mid-job is drilled on the statistics side, tests/services/ by issue 5.)
+
+Every drill restores the service in `finally`. They restart the machine's shared PostgreSQL and
+Redis: run them in the service run, not beside another suite using those services.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from cartography.celery import app as celery_app
+from contributions import stats
+from contributions.models import Contribution, ModerationEvent
+from tests import factories
+from tests.production.processes import (
+    broker_mode,
+    celery_worker,
+    collectstatic,
+    free_port,
+    gunicorn,
+    http_get,
+    postgres_ctl,
+    postgres_ready,
+    redis_ping,
+    redis_start,
+    redis_stop,
+    wait_ready,
+    wait_until,
+)
+from tests.services.support import assert_rollups_exact
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def ledger():
+    """A project with a maintainer, one approved and four pending entries, committed."""
+    project = factories.ProjectFactory(slug="drill-project", name="Drill project")
+    maintainer = factories.UserFactory(username="drill-maintainer")
+    factories.MaintainershipFactory(project=project, user=maintainer)
+    contributor = factories.ContributorFactory()
+    approved = factories.ContributionFactory(
+        project=project, contributor=contributor, status="approved", moderated_by=maintainer
+    )
+    pending = [
+        factories.ContributionFactory(project=project, contributor=contributor) for _ in range(4)
+    ]
+    return {"project": project, "maintainer": maintainer, "approved": approved, "pending": pending}
+
+
+# POSTGRESQL RESTARTED
+# ------------------------------------------------------------------------------
+def _session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    # Production names the cookie __Host-sessionid; the value is the same database session.
+    return f"__Host-sessionid={client.cookies['sessionid'].value}"
+
+
+def test_postgres_restart_answers_503_then_recovers_without_a_restart(ledger):
+    collectstatic()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cookie = _session_cookie(ledger["maintainer"])
+    signed_in = {"Cookie": cookie}
+    pages = [
+        ("/projects/", {}),
+        (f"/projects/{ledger['project'].slug}/", {}),
+        ("/contributions/", {}),
+        ("/api/v1/projects/", {}),
+        ("/contributions/moderation/", signed_in),
+    ]
+    server = gunicorn(port=port, workers=2, DATABASE_POOL_TIMEOUT="2")
+    with server:
+        wait_until(lambda: http_get(f"{base}/readyz")[0] == HTTPStatus.OK, timeout=90)
+        for path, headers in pages:
+            status, _, body = http_get(base + path, headers=headers)
+            assert status == HTTPStatus.OK, (path, body[:300])
+        booted = server.output().count("Booting worker")
+
+        # Traffic throughout the restart: only answers, and only 200 or 503.
+        seen: list[tuple[str, int | None]] = []
+        stop = threading.Event()
+
+        def traffic() -> None:
+            while not stop.is_set():
+                for path, headers in pages:
+                    seen.append((path, http_get(base + path, headers=headers)[0]))
+
+        thread = threading.Thread(target=traffic, daemon=True)
+        try:
+            thread.start()
+            postgres_ctl("stop")
+            # While the database is down, each page answers a clean 503 (deterministic, not
+            # left to the traffic thread's timing), and the process itself is healthy.
+            for path, headers in pages:
+                status, response_headers, body = http_get(base + path, headers=headers)
+                assert status == HTTPStatus.SERVICE_UNAVAILABLE, (path, status, body[:300])
+                assert response_headers.get("Retry-After") == "5"
+            api_body = http_get(f"{base}/api/v1/projects/")[2]
+            assert json.loads(api_body)["code"] == "service_unavailable"
+            assert http_get(f"{base}/healthz")[0] == HTTPStatus.OK
+            assert http_get(f"{base}/readyz")[0] == HTTPStatus.SERVICE_UNAVAILABLE
+        finally:
+            postgres_ctl("start")
+            wait_until(postgres_ready, timeout=60)
+            connection.close()  # the test's own connection died with the server
+
+        try:
+            # The same processes recover: every page answers 200 again, the session survived.
+            def all_ok() -> bool:
+                return all(
+                    http_get(base + path, headers=headers)[0] == HTTPStatus.OK
+                    for path, headers in pages
+                )
+
+            wait_until(all_ok, timeout=60, interval=0.5)
+        finally:
+            stop.set()
+            thread.join(timeout=60)
+        assert http_get(f"{base}/readyz")[0] == HTTPStatus.OK
+        assert server.alive()
+        assert server.output().count("Booting worker") == booted, "a worker was restarted"
+
+    statuses = {status for _, status in seen}
+    assert HTTPStatus.SERVICE_UNAVAILABLE in statuses  # the traffic did meet the outage
+    assert statuses <= {HTTPStatus.OK, HTTPStatus.SERVICE_UNAVAILABLE}, sorted(
+        {(p, s) for p, s in seen if s not in (HTTPStatus.OK, HTTPStatus.SERVICE_UNAVAILABLE)}
+    )
+
+
+def test_a_write_during_a_postgres_outage_is_refused_whole(ledger):
+    """An approval sent while the database is down is a 503 and leaves no trace: no status
+    change, no moderation event, once the database is back."""
+    entry = ledger["pending"][0]
+    events_before = ModerationEvent.objects.filter(contribution=entry).count()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cookie = _session_cookie(ledger["maintainer"])
+    with gunicorn(port=port, workers=1, DATABASE_POOL_TIMEOUT="2"):
+        wait_until(lambda: http_get(f"{base}/readyz")[0] == HTTPStatus.OK, timeout=90)
+        try:
+            postgres_ctl("stop")
+            status = _post_form(
+                f"{base}/contributions/{entry.pk}/moderate/",
+                {"action": "approve", "note": ""},
+                cookie=cookie,
+            )
+            assert status == HTTPStatus.SERVICE_UNAVAILABLE
+        finally:
+            postgres_ctl("start")
+            wait_until(postgres_ready, timeout=60)
+            connection.close()
+    entry.refresh_from_db()
+    assert entry.status == "pending"
+    assert ModerationEvent.objects.filter(contribution=entry).count() == events_before
+
+
+def _post_form(url: str, data: dict[str, str], *, cookie: str) -> int | None:
+    """POST a form the way a browser does: the CSRF cookie and the same token in the form."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    token = "x" * 32  # Django accepts any 32-character secret it set itself or we set here
+    body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+    request = urllib.request.Request(  # noqa: S310 - our own server
+        url,
+        data=body,
+        headers={
+            "Cookie": f"{cookie}; __Host-csrftoken={token}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+# REDIS STOPPED
+# ------------------------------------------------------------------------------
+def _approve(client: Client, entry: Contribution) -> None:
+    response = client.post(f"/contributions/{entry.pk}/moderate/", {"action": "approve"})
+    assert response.status_code == HTTPStatus.FOUND, response.content[:500]
+    entry.refresh_from_db()
+    assert entry.status == "approved"
+
+
+def test_redis_stopped_pages_and_approvals_keep_working_and_jobs_catch_up(ledger):
+    project, maintainer = ledger["project"], ledger["maintainer"]
+    first, second, third, fourth = ledger["pending"]
+    client = Client()
+    client.force_login(maintainer)
+
+    with celery_worker() as worker, broker_mode(celery_app):
+        wait_ready(worker)
+        _approve(client, first)
+        celery_app.send_task("contributions.tasks.reconcile_stats")
+        wait_until(_rollups_exact, timeout=90, interval=0.5)
+
+        try:
+            redis_stop()
+            # Pages and the API read PostgreSQL only: they answer as before.
+            for path in (
+                "/",
+                "/projects/",
+                f"/projects/{project.slug}/",
+                "/contributions/",
+                "/contributions/moderation/",
+                "/api/v1/projects/",
+                "/healthz",
+            ):
+                assert client.get(path).status_code == HTTPStatus.OK, path
+            ready = client.get("/readyz")
+            assert ready.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+            assert ready.json()["checks"] == {"database": True, "broker": False}
+            # Approvals are committed; only their statistics job is lost.
+            _approve(client, second)
+            _approve(client, third)
+            assert project.pk in stats.stale_project_ids()
+        finally:
+            redis_start()
+
+        assert redis_ping()
+        # The worker reconnects by itself, and so does the web side's publishing: the job of
+        # an approval made now reaches the worker, which recomputes the project in full.
+        wait_until(lambda: worker.output().count("Connected to redis") >= 2, timeout=120)
+        _approve(client, fourth)
+        wait_until(lambda: project.pk not in stats.stale_project_ids(), timeout=90, interval=0.5)
+        # What beat sends every few minutes repairs the rest (the global rollups).
+        celery_app.send_task("contributions.tasks.reconcile_stats")
+        wait_until(_rollups_exact, timeout=90, interval=0.5)
+
+    approved = Contribution.objects.filter(project=project, status="approved").count()
+    assert approved == 5
+    assert (
+        stats.project_rollups(project.pk)["summary"] == stats.oracle_project(project.pk)["summary"]
+    )
+
+
+def _rollups_exact() -> bool:
+    try:
+        assert_rollups_exact()
+    except AssertionError:
+        return False
+    return True

@@ -1,0 +1,100 @@
+"""Statistics against a real worker and broker: faults cost freshness, never correctness."""
+
+import signal
+
+import pytest
+from django.core.management import call_command
+
+from contributions import services, stats, tasks
+from contributions.models import Contribution, ProjectStatsSummary
+from tests import factories
+from tests.services.conftest import start_redis, stop_redis, wait_for
+from tests.services.support import assert_rollups_exact
+
+pytestmark = pytest.mark.services
+
+PROJECTS = 40
+
+
+def _all_fresh() -> bool:
+    return not stats.stale_project_ids() and not stats.global_is_stale()
+
+
+def test_worker_killed_mid_rebuild_then_reconciliation_makes_rollups_exact(start_worker):
+    call_command(
+        "generate_demo_data",
+        contributions=40_000,
+        projects=PROJECTS,
+        contributors=2_000,
+        seed=11,
+        no_stats=True,
+        no_progress=True,
+    )
+    assert len(stats.stale_project_ids()) == PROJECTS
+    worker = start_worker()
+    tasks.rebuild_stats.delay()
+
+    def rebuilt() -> int:
+        return ProjectStatsSummary.objects.filter(ledger_version__gte=0).count()
+
+    wait_for(lambda: rebuilt() >= 3, timeout=120, what="the rebuild to start")
+    worker.stop(signal.SIGKILL)
+    done = rebuilt()
+    assert 0 < done < PROJECTS, "the worker must die in the middle of the rebuild"
+    assert len(stats.stale_project_ids()) == PROJECTS - done
+
+    start_worker()
+    tasks.reconcile_stats.delay()
+    wait_for(_all_fresh, timeout=180, what="the reconciliation")
+    assert_rollups_exact()
+
+
+def test_broker_down_while_approving_loses_no_approval(start_worker):
+    project = factories.ProjectFactory()
+    moderator = factories.UserFactory()
+    factories.MaintainershipFactory(project=project, user=moderator)
+    authors = [factories.UserFactory() for _ in range(3)]
+    entries = [
+        services.contribution_submit(user=author, project=project, type=t, title="Work")
+        for author in authors
+        for t in ("code", "translation")
+    ]
+    services.contribution_approve(contribution=entries[0], moderator=moderator)
+    stats.reconcile()
+    assert ProjectStatsSummary.objects.get(project=project).contributions == 1
+
+    try:
+        stop_redis()
+        for entry in entries[1:]:
+            answered = services.contribution_approve(contribution=entry, moderator=moderator)
+            assert answered.status == "approved"
+    finally:
+        start_redis()
+    assert Contribution.objects.filter(project=project, status="approved").count() == len(entries)
+    # The refresh jobs were lost with the broker: the numbers are stale, and known to be.
+    assert ProjectStatsSummary.objects.get(project=project).contributions == 1
+    assert stats.stale_project_ids() == [project.pk]
+
+    start_worker()
+    tasks.reconcile_stats.delay()
+    wait_for(_all_fresh, timeout=120, what="the reconciliation")
+    assert ProjectStatsSummary.objects.get(project=project).contributions == len(entries)
+    assert_rollups_exact()
+
+
+def test_an_approval_reaches_the_rollups_through_the_worker(start_worker):
+    project = factories.ProjectFactory()
+    moderator = factories.UserFactory()
+    factories.MaintainershipFactory(project=project, user=moderator)
+    entry = services.contribution_submit(
+        user=factories.UserFactory(), project=project, type="evaluation", title="Eval run"
+    )
+    start_worker()
+    services.contribution_approve(contribution=entry, moderator=moderator)
+    wait_for(
+        lambda: ProjectStatsSummary.objects.filter(project=project, contributions=1).exists(),
+        timeout=60,
+        what="the refresh job",
+    )
+    assert stats.stale_project_ids() == []
+    assert_rollups_exact([project.pk])
