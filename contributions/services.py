@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -320,12 +321,13 @@ def _lock_for(contribution: Contribution, *, action: str, actor) -> Contribution
     Must run inside a transaction. Two moderators racing on one entry serialize here: the second
     sees the first one's decision and gets a ModerationConflict naming who decided.
     """
-    locked = (
-        # Lock the entry's own row only: PostgreSQL cannot lock the nullable side of the
-        # outer join to the moderator.
-        Contribution.objects.select_for_update(of=("self",))
-        .select_related("project", "contributor", "moderated_by")
-        .get(pk=contribution.pk)
+    # Take the lock first, then read: a read joined with the lock would return the moderator as
+    # it was before the wait (and PostgreSQL cannot lock the nullable side of that outer join).
+    Contribution.objects.select_for_update().filter(pk=contribution.pk).values_list(
+        "pk", flat=True
+    ).get()
+    locked = Contribution.objects.select_related("project", "contributor", "moderated_by").get(
+        pk=contribution.pk
     )
     if locked.status not in ALLOWED_FROM[action]:
         if action in MODERATION_ACTIONS and locked.moderated_by is not None:
@@ -478,7 +480,7 @@ def account_delete(*, user) -> None:
     Their contributions remain credited to a "former contributor", so each project's history and
     statistics stay true; moderation events keep pointing at the scrubbed account.
     """
-    user = type(user).objects.select_for_update().get(pk=user.pk)
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
     user.username = f"former-{user.pk}"
     user.first_name = user.last_name = user.email = ""
     user.password = make_password(None)
