@@ -53,14 +53,20 @@ END $$;
 CREATE OR REPLACE FUNCTION contributions_languages_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- A lookup by primary key per link: the transition table has no statistics, and a join
+    -- planned blind can scan the whole ledger for every bulk insert.
     IF TG_OP = 'INSERT' THEN
         PERFORM contributions_bump_versions(ARRAY(
-            SELECT DISTINCT c.project_id FROM new_rows r JOIN {LEDGER} c ON c.id = r.contribution_id
-            WHERE c.status = 'approved'));
+            SELECT DISTINCT p FROM (
+                SELECT (SELECT c.project_id FROM {LEDGER} c
+                        WHERE c.id = r.contribution_id AND c.status = 'approved') AS p
+                FROM new_rows r) AS links WHERE p IS NOT NULL));
     ELSE
         PERFORM contributions_bump_versions(ARRAY(
-            SELECT DISTINCT c.project_id FROM old_rows r JOIN {LEDGER} c ON c.id = r.contribution_id
-            WHERE c.status = 'approved'));
+            SELECT DISTINCT p FROM (
+                SELECT (SELECT c.project_id FROM {LEDGER} c
+                        WHERE c.id = r.contribution_id AND c.status = 'approved') AS p
+                FROM old_rows r) AS links WHERE p IS NOT NULL));
     END IF;
     RETURN NULL;
 END $$;

@@ -97,6 +97,12 @@ class ArtifactComponent(models.Model):
     def __str__(self) -> str:
         return f"{self.artifact}: {self.get_component_display()}"
 
+    @property
+    def location_url(self) -> str:
+        """The location when it is a web link (imported paths may be plain text): only such
+        values are ever rendered as links."""
+        return self.location if self.location.startswith(("https://", "http://")) else ""
+
 
 class ArtifactLicence(models.Model):
     """A global licence of a release for one type of component (code, data or document): a

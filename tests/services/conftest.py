@@ -24,13 +24,15 @@ from tests.production import processes
 REDIS_PORT = str(processes.REDIS_PORT)
 
 
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+def wait_for(
+    condition: Callable[[], bool], *, timeout: float, what: str, explain=lambda: ""
+) -> None:
     """Poll until `condition()` holds; a timeout fails the test (never a timed assertion on speed:
     the limit only stops a test whose worker never acts)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"Timed out waiting for {what}.")
+            pytest.fail(f"Timed out waiting for {what}. {explain()}")
         time.sleep(0.05)
 
 
@@ -58,6 +60,8 @@ def start_worker(service_stack) -> Iterator[Callable[[], processes.Process]]:
         return worker
 
     with processes.broker_mode(celery_app):
+        # Messages a previous run left behind (a killed worker's job) must not run here.
+        celery_app.control.purge()
         yield start
         for worker in started:
             worker.stop(signal.SIGKILL)

@@ -43,9 +43,14 @@ def test_worker_killed_mid_rebuild_then_reconciliation_makes_rollups_exact(start
     assert 0 < done < PROJECTS, "the worker must die in the middle of the rebuild"
     assert len(stats.stale_project_ids()) == PROJECTS - done
 
-    start_worker()
+    second = start_worker()
     tasks.reconcile_stats.delay()
-    wait_for(_all_fresh, timeout=180, what="the reconciliation")
+    wait_for(
+        _all_fresh,
+        timeout=180,
+        what="the reconciliation",
+        explain=lambda: f"stale: {stats.stale_project_ids()}; worker: {second.output()[-3000:]}",
+    )
     assert_rollups_exact()
 
 

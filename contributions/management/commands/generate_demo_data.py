@@ -291,7 +291,6 @@ class Command(BaseCommand):
                 unit="row",
                 unit_scale=True,
                 disable=options["no_progress"],
-                file=self.stderr._out,
             ) as bar:
                 if connection.vendor == "postgresql":
                     self.copy_rows(plan, bar.update)

@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, jobs: int, no_progress: bool, **options):
         started = time.perf_counter()
         total = len(stats.project_ids_with_contributions())
-        with tqdm(total=total, unit="project", disable=no_progress, file=self.stderr._out) as bar:
+        with tqdm(total=total, unit="project", disable=no_progress) as bar:
             result = stats.rebuild_all(jobs=max(jobs, 1), progress=bar.update)
         self.stdout.write(
             f"Rebuilt statistics of {result['projects']} projects "
