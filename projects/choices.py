@@ -125,7 +125,7 @@ class DerivationRelation(models.TextChoices):
 
 
 class MOFComponent(models.TextChoices):
-    """The 17 components of the Model Openness Framework, labelled as the Model Openness Tool does."""
+    """The 17 Model Openness Framework components, labelled as the Model Openness Tool does."""
 
     MODEL_ARCHITECTURE = "model_architecture", "Model architecture"
     FINAL_PARAMETERS = "final_parameters", "Model parameters (Final)"

@@ -1,4 +1,4 @@
-"""Settings: production refuses to start without a secret key; the embedded default needs nothing."""
+"""Settings: production refuses to start without a secret key; local settings need nothing set."""
 
 import os
 import subprocess
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_django(settings: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environment.update(DJANGO_SETTINGS_MODULE=settings, **env)
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 (our own interpreter and a fixed script)
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
         cwd=ROOT,
         env=environment,

@@ -162,7 +162,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # DJANGO REST FRAMEWORK and the OpenAPI schema: see settings/api.py
 # ------------------------------------------------------------------------------
-from .api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402
+from .api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
 
 # LOGGING: JSON lines with the request id; see settings/logging.py
 # ------------------------------------------------------------------------------

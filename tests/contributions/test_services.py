@@ -222,7 +222,9 @@ def test_account_deletion_scrubs_personal_data_and_keeps_the_credit(
     assert contributor.display_name == "Former contributor"
     assert contributor.github == contributor.orcid == ""
     assert contributor.is_former and not contributor.is_public
-    assert Contribution.objects.filter(project=project, status="approved").count() == approved_before
+    assert (
+        Contribution.objects.filter(project=project, status="approved").count() == approved_before
+    )
     assert Contribution.objects.get(pk=entry.pk).contributor == contributor
 
 
