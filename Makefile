@@ -28,9 +28,13 @@ run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## Run the whole suite: SQLite by default; PostgreSQL and Redis when DATABASE_URL and
-## CELERY_BROKER_URL are set (then the tests that need a real worker run too).
+## CELERY_BROKER_URL are set. Then the tests that need real workers run too, one at a time after
+## the rest, because they stop and restart the broker and the database.
 test: install
-	$(BIN)/python -m pytest $(if $(CELERY_BROKER_URL),,-m "not services") $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not services" -n auto --dist loadfile $(PYTEST_ARGS)
+ifneq ($(CELERY_BROKER_URL),)
+	$(BIN)/python -m pytest -m services $(PYTEST_ARGS)
+endif
 
 ## A real worker and the one beat, for the PostgreSQL + Redis set-up.
 worker: install

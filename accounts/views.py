@@ -9,12 +9,13 @@ from http import HTTPStatus
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts import ratelimit
 from accounts.forms import AccountDeleteForm, ProfileForm, RateLimitedAuthenticationForm, SignUpForm
 from accounts.services import account_sign_up
 from contributions.services import account_delete, contributor_for_user, contributor_update_profile
@@ -31,6 +32,25 @@ class SignInView(LoginView):
         if getattr(form, "rate_limited", False):
             response.status_code = HTTPStatus.TOO_MANY_REQUESTS
         return response
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Password reset, limited per account and per address: each request sends a mail."""
+
+    def form_valid(self, form):
+        allowed = ratelimit.reset_request_allowed(
+            email=form.cleaned_data["email"], address=self.request.META.get("REMOTE_ADDR", "")
+        )
+        if not allowed:
+            form.add_error(
+                None,
+                "Too many password reset requests for this address or account. "
+                "Wait an hour, then try again.",
+            )
+            response = self.form_invalid(form)
+            response.status_code = HTTPStatus.TOO_MANY_REQUESTS
+            return response
+        return super().form_valid(form)
 
 
 @require_http_methods(["GET", "POST"])

@@ -428,6 +428,8 @@ def measure_approvals(project_id: int) -> tuple[float | None, str]:
         ],
         cwd=ROOT,
         env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     try:

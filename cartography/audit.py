@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from django.utils.functional import empty
+
 from contributions.choices import MODERATED_STATUSES, ContributionStatus
 
 if TYPE_CHECKING:
@@ -43,6 +45,16 @@ _MAX_USERNAME = 150
 
 def _address(request: HttpRequest | None) -> str:
     return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+def loaded_user_id(request: HttpRequest) -> int | None:
+    """The signed-in user's id if the request already resolved it; never a new query (after a
+    database failure that query would fail again, and anonymous requests need none)."""
+    user = request.__dict__.get("user")
+    wrapped = getattr(user, "_wrapped", user)
+    if user is None or wrapped is empty:
+        return None
+    return getattr(wrapped, "pk", None)
 
 
 def moderation_event(event: ModerationEvent) -> None:
@@ -89,9 +101,6 @@ def login_failed(*, username: str, request: HttpRequest | None) -> None:
 
 def authorization_denied(*, request: HttpRequest, status: int) -> None:
     """A 401 or 403 answer: someone asked for what they may not do (or without credentials)."""
-    user = request.__dict__.get("user")
-    wrapped = getattr(user, "_wrapped", user)
-    user_id = getattr(wrapped, "pk", None)
     logger.warning(
         "authorization denied",
         extra={
@@ -99,7 +108,7 @@ def authorization_denied(*, request: HttpRequest, status: int) -> None:
             "status": status,
             "method": request.method,
             "path": request.path,
-            "user_id": user_id,
+            "user_id": loaded_user_id(request),
             "address": _address(request),
         },
     )
@@ -107,15 +116,13 @@ def authorization_denied(*, request: HttpRequest, status: int) -> None:
 
 def rate_limited(*, request: HttpRequest) -> None:
     """A 429 answer: a throttle or the sign-in limit refused the request."""
-    user = request.__dict__.get("user")
-    wrapped = getattr(user, "_wrapped", user)
     logger.warning(
         "rate limited",
         extra={
             "event": "abuse.rate_limited",
             "method": request.method,
             "path": request.path,
-            "user_id": getattr(wrapped, "pk", None),
+            "user_id": loaded_user_id(request),
             "address": _address(request),
         },
     )

@@ -22,7 +22,6 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.functional import empty
 
 from cartography import audit
 from cartography.logging import REQUEST_ID_HEADER, accept_request_id, request_id_var
@@ -66,7 +65,7 @@ class RequestIdMiddleware:
             "path": request.path,
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "user_id": _loaded_user_id(request),
+            "user_id": audit.loaded_user_id(request),
         }
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             level = logging.ERROR if status != HTTPStatus.SERVICE_UNAVAILABLE else logging.WARNING
@@ -79,18 +78,6 @@ class RequestIdMiddleware:
             audit.authorization_denied(request=request, status=status)
         elif status == HTTPStatus.TOO_MANY_REQUESTS:
             audit.rate_limited(request=request)
-
-
-def _loaded_user_id(request: HttpRequest) -> int | None:
-    """The signed-in user's id if the request already resolved it; never a new query (after a
-    database failure that query would fail again, and anonymous requests need none)."""
-    user = request.__dict__.get("user")
-    if user is None:
-        return None
-    wrapped = getattr(user, "_wrapped", user)
-    if wrapped is empty:
-        return None
-    return getattr(wrapped, "pk", None)
 
 
 class ContentSecurityPolicyMiddleware:

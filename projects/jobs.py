@@ -7,16 +7,16 @@ the request goes on; the periodic reconciliation rebuilds whatever the lost job 
 """
 
 import logging
-from functools import partial
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def _publish(task, args: tuple, kwargs: dict) -> None:
-    task.apply_async(args=args, kwargs=kwargs)
-
-
 def enqueue_on_commit(task, *args, **kwargs) -> None:
-    transaction.on_commit(partial(_publish, task, args, kwargs), robust=True)
+    # A named function, not functools.partial: Django logs a robust callback's failure by its
+    # __qualname__, which a partial does not have.
+    def publish_after_commit() -> None:
+        task.apply_async(args=args, kwargs=kwargs)
+
+    transaction.on_commit(publish_after_commit, robust=True)

@@ -128,6 +128,12 @@ TEMPLATES = [
 # CACHES: rate limits and badges need a cache shared by every web process in production.
 # ------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis down must not take the site down: see cartography/cache.py.
+    CACHES["default"]["BACKEND"] = "cartography.cache.FailoverRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
 
 # EMAIL: the console in the embedded default, SMTP (or any backend) by EMAIL_URL.
 # ------------------------------------------------------------------------------

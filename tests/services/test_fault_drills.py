@@ -20,6 +20,7 @@ import threading
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
 
@@ -36,6 +37,7 @@ from tests.production.processes import (
     http_get,
     postgres_ctl,
     postgres_ready,
+    private_broker_url,
     redis_ping,
     redis_start,
     redis_stop,
@@ -52,6 +54,9 @@ def ledger():
     """A project with a maintainer, one approved and four pending entries, committed."""
     project = factories.ProjectFactory(slug="drill-project", name="Drill project")
     maintainer = factories.UserFactory(username="drill-maintainer")
+    # Hashed as production verifies it (the test settings' fast hasher is not enabled there).
+    maintainer.password = make_password("a-long-test-passphrase", hasher="pbkdf2_sha256")
+    maintainer.save(update_fields=["password"])
     factories.MaintainershipFactory(project=project, user=maintainer)
     contributor = factories.ContributorFactory()
     approved = factories.ContributionFactory(
@@ -183,12 +188,17 @@ def _post_form(url: str, data: dict[str, str], *, cookie: str) -> int | None:
         url,
         data=body,
         headers={
-            "Cookie": f"{cookie}; __Host-csrftoken={token}",
+            "Cookie": "; ".join(filter(None, [cookie, f"__Host-csrftoken={token}"])),
             "Content-Type": "application/x-www-form-urlencoded",
         },
     )
+
+    class KeepRedirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # a 302 is the answer under test, not a page to follow
+
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        with urllib.request.build_opener(KeepRedirects).open(request, timeout=60) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -263,3 +273,34 @@ def _rollups_exact() -> bool:
     except AssertionError:
         return False
     return True
+
+
+def test_redis_stopped_the_api_and_sign_in_keep_working_with_the_redis_cache(ledger):
+    """As deployed (docker-compose): the cache that holds throttle and sign-in counters is Redis
+    too. With Redis down, reads of the API and signing in must still work (the limits may then
+    hold per process only)."""
+    collectstatic()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cache_url = private_broker_url(index=14)
+    with gunicorn(port=port, workers=1, CACHE_URL=cache_url):
+        wait_until(lambda: http_get(f"{base}/readyz")[0] == HTTPStatus.OK, timeout=90)
+        assert http_get(f"{base}/api/v1/projects/")[0] == HTTPStatus.OK
+        try:
+            redis_stop()
+            statuses = {
+                "page": http_get(f"{base}/projects/")[0],
+                "api": http_get(f"{base}/api/v1/projects/")[0],
+                "sign-in": _post_form(
+                    f"{base}/accounts/login/",
+                    {"username": "drill-maintainer", "password": "a-long-test-passphrase"},
+                    cookie="",
+                ),
+            }
+        finally:
+            redis_start()
+    assert statuses == {
+        "page": HTTPStatus.OK,
+        "api": HTTPStatus.OK,
+        "sign-in": HTTPStatus.FOUND,
+    }

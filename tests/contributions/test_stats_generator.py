@@ -1,0 +1,79 @@
+"""The demo data generator: marked synthetic everywhere, reproducible by seed, statistics built."""
+
+import pytest
+from django.core.management import call_command
+
+from contributions.choices import ContributionType, LifecyclePhase
+from contributions.management.commands.generate_demo_data import SUMMARY, allocate
+from contributions.models import Contribution, Contributor
+from projects.models import Artifact, Organisation, Project
+from tests.services.support import assert_rollups_exact
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = ("type", "phase", "title", "quantity", "unit", "compensation", "status", "occurred_on")
+
+
+def generate(seed=5, n=600):
+    call_command(
+        "generate_demo_data",
+        contributions=n,
+        projects=4,
+        contributors=30,
+        seed=seed,
+        no_progress=True,
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
+
+
+def snapshot():
+    return list(Contribution.objects.order_by("id").values_list(*FIELDS))
+
+
+def test_everything_generated_is_marked_synthetic():
+    generate()
+    projects = Project.objects.filter(slug__startswith="demo-")
+    assert projects.count() == 4
+    assert all(p.summary == SUMMARY for p in projects)
+    assert Contribution.objects.count() == 600
+    assert set(Contribution.objects.values_list("source", flat=True)) == {"synthetic"}
+    assert Contributor.objects.filter(is_synthetic=True).count() == 30
+    assert not Contributor.objects.filter(is_synthetic=False).exists()
+
+
+def test_shapes_cover_every_type_and_phase_with_a_long_tail():
+    generate(n=3000)
+    assert set(Contribution.objects.values_list("type", flat=True)) == set(ContributionType.values)
+    assert set(Contribution.objects.values_list("phase", flat=True)) == set(LifecyclePhase.values)
+    per_person = sorted((c.contributions.count() for c in Contributor.objects.all()), reverse=True)
+    # Long-tailed: the busiest tenth of the contributors does well over a tenth of the work.
+    assert sum(per_person[:3]) > 0.3 * sum(per_person)
+
+
+def test_the_same_seed_gives_the_same_rows_and_statistics_are_built():
+    generate(seed=9)
+    first = snapshot()
+    assert_rollups_exact()
+    Contribution.objects.all().delete()
+    Artifact.objects.all().delete()
+    Project.objects.filter(slug__startswith="demo-9-").delete()
+    Contributor.objects.all().delete()
+    Organisation.objects.filter(slug__startswith="demo-9-").delete()
+    generate(seed=9)
+    assert snapshot() == first
+
+
+def test_a_seed_cannot_be_loaded_twice():
+    generate(seed=3, n=10)
+    with pytest.raises(Exception, match="exists already"):
+        generate(seed=3, n=10)
+
+
+@pytest.mark.parametrize(("total", "parts", "largest"), [(1000, 7, None), (10, 3, 6), (5, 9, None)])
+def test_allocation_is_long_tailed_and_exact(total, parts, largest):
+    sizes = allocate(total, parts, largest=largest)
+    assert len(sizes) == parts
+    assert sum(sizes) == total
+    assert sizes[1:] == sorted(sizes[1:], reverse=True)
+    if largest is not None:
+        assert sizes[0] == largest
