@@ -26,6 +26,7 @@ from projects.serializers import (
     ProjectBriefSerializer,
     ProjectSerializer,
     ReadSerializer,
+    RefuseUnknownFieldsMixin,
 )
 
 
@@ -146,7 +147,7 @@ class ContributionSerializer(ReadSerializer):
         read_only_fields = fields
 
 
-class _ContentFields(serializers.ModelSerializer):
+class _ContentFields(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """The content a contributor writes, shared by logging and editing."""
 
     artifact = serializers.SlugRelatedField(
@@ -217,7 +218,7 @@ class ContributionUpdateSerializer(_ContentFields):
         fields = CONTENT_FIELDS
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     note = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -30,6 +30,25 @@ class OptionalURLField(serializers.CharField):
     against it accept the blank value the database holds."""
 
 
+class RefuseUnknownFieldsMixin:
+    """Input serializers refuse fields they do not know (or that are read-only) with a 400 that
+    names them, instead of dropping them silently: a typo such as `occured_on` must not lose the
+    date, and a client sending `status` must learn that it cannot set it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(key) for key in data if key not in writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [f"Unknown field {name!r}: it is not one this endpoint accepts."]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
 class ReadSerializer(serializers.ModelSerializer):
     """Base of the output serializers: blank links and blank choices are documented as possible.
 
@@ -185,14 +204,14 @@ class ProjectSerializer(ReadSerializer):
         read_only_fields = fields
 
 
-class OrganisationRoleInputSerializer(serializers.Serializer):
+class OrganisationRoleInputSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     organisation = serializers.SlugRelatedField(
         slug_field="slug", queryset=Organisation.objects.all()
     )
     role = serializers.ChoiceField(OrganisationRole.choices)
 
 
-class ProjectProposalSerializer(serializers.ModelSerializer):
+class ProjectProposalSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """A proposal: staff review it before it is listed (`projects.services.project_propose`)."""
 
     motivations = serializers.ListField(
@@ -273,7 +292,7 @@ class ArtifactSerializer(ReadSerializer):
         read_only_fields = fields
 
 
-class ArtifactWriteSerializer(serializers.ModelSerializer):
+class ArtifactWriteSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """Create (under a project) or update an artifact; `artifact_save` validates the lineage."""
 
     licence = serializers.SlugRelatedField(

@@ -26,7 +26,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "cartography.api_pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     # JSON in: programs send JSON, and the browsable API's raw-data form does too.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["cartography.api_parsers.GuardedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

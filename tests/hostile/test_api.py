@@ -61,17 +61,6 @@ def body_for(case: Case) -> dict[str, Any]:
     return body
 
 
-# Gaps found by the corpus, kept visible: strict xfail turns into a failure the day the owner fixes
-# them, so the mark is removed then.
-UNKNOWN_FIELDS_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="issue 4 (API): unknown fields are ignored, not refused; a typo'd field loses data",
-)
-NESTING_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="issue 4 (API): deeply nested JSON raises RecursionError in the parser -> 500",
-)
-
 LONG_URL = "https://example.org/" + "a" * 490
 
 CREATE_CASES = [
@@ -99,12 +88,10 @@ CREATE_CASES = [
     Case("quantity-without-unit", {"unit": DROP}, "unit", ("quantity counts",)),
     # EXTRA FIELDS: a client may not set what only the platform sets, and a typo must not be
     # dropped in silence (the date would be lost).
-    Case("extra-status", {"status": "approved"}, "status", marks=(UNKNOWN_FIELDS_GAP,)),
-    Case("extra-contributor", {"contributor": 1}, "contributor", marks=(UNKNOWN_FIELDS_GAP,)),
-    Case("extra-source", {"source": "import"}, "source", marks=(UNKNOWN_FIELDS_GAP,)),
-    Case(
-        "typo-occured-on", {"occured_on": "2025-01-01"}, "occured_on", marks=(UNKNOWN_FIELDS_GAP,)
-    ),
+    Case("extra-status", {"status": "approved"}, "status"),
+    Case("extra-contributor", {"contributor": 1}, "contributor"),
+    Case("extra-source", {"source": "import"}, "source"),
+    Case("typo-occured-on", {"occured_on": "2025-01-01"}, "occured_on"),
     # OVERLONG STRINGS
     Case("title-201", {"title": "x" * 201}, "title", ("200",)),
     Case("title-100k", {"title": "x" * 100_000}, "title", ("200",)),
@@ -227,7 +214,6 @@ RAW_CASES = [
         "deeply-nested",
         b"[" * 100_000 + b"]" * 100_000,
         "application/json",
-        marks=(NESTING_GAP,),
     ),
     RawCase("utf16-body", json.dumps(valid_body()).encode("utf-16"), "application/json"),
     RawCase(
@@ -346,7 +332,6 @@ ACTION_CASES = [
         400,
         "status",
         method="patch",
-        marks=(UNKNOWN_FIELDS_GAP,),
     ),
 ]
 
