@@ -97,7 +97,10 @@ class ProfileForm(forms.Form):
         help_text="Like 0000-0002-1825-0097.",
         # The same pattern as the model's check constraint, so the error lands on the field.
         validators=[
-            RegexValidator(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$", "Give the iD as 0000-0000-0000-0000.")
+            RegexValidator(
+                r"^[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]$",
+                "Give the iD as 0000-0000-0000-0000.",
+            )
         ],
     )
     github = forms.CharField(label="GitHub handle", max_length=39, required=False)

@@ -15,7 +15,6 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from tests import factories
@@ -42,12 +41,6 @@ class FormCase:
 ACTION_ERROR_HIDDEN = pytest.mark.xfail(
     strict=True,
     reason="issue 3 (web): an invalid moderation action answers 400 but the page shows no error",
-)
-# On PostgreSQL the model's check constraint refuses them (its \\d is ASCII); SQLite's is not.
-ORCID_UNICODE_DIGITS = pytest.mark.xfail(
-    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
-    strict=True,
-    reason="issue 3 (web): the ORCID check uses \\d, which accepts non-ASCII digits on SQLite",
 )
 
 
@@ -253,7 +246,6 @@ PROFILE_CASES = [
         "orcid-fullwidth",
         {"orcid": "\uff10\uff10\uff10\uff10-0002-1825-0097"},
         ("orcid",),
-        (ORCID_UNICODE_DIGITS,),
     ),
     FormCase("github-taken", {"github": "Taken-Handle"}, ("already belongs",)),
     FormCase("github-40", {"github": "g" * 40}, ("at most 39",)),
