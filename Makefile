@@ -43,7 +43,7 @@ beat: install
 	$(BIN)/celery -A cartography beat -l info
 
 demo: seed
-	$(BIN)/python manage.py generate_demo_data --contributions 5000 --projects 8 --contributors 400 --seed 1
+	$(BIN)/python manage.py generate_demo_data --contributions 5000 --projects 12 --contributors 400 --seed 1
 
 bench: install
 	$(BIN)/python bench/run.py
