@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cartography import badges, selectors, services, tasks, worldmap
 from cartography.forms import ImportForm
 from cartography.models import ImportRun
+from cartography.services import MAX_IMPORT_BYTES
 from contributions.choices import ContributionDomain, LifecyclePhase
 from projects import permissions as project_permissions
 from projects.selectors import projects_visible_to
@@ -304,6 +305,16 @@ def badge_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 # IMPORTS
 # ------------------------------------------------------------------------------
+FORM_OVERHEAD = 64 * 1024  # the other fields and the multipart framing
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest, slug: str) -> HttpResponse:
@@ -311,6 +322,14 @@ def import_new(request: HttpRequest, slug: str) -> HttpResponse:
     project = get_object_or_404(projects_visible_to(request.user), slug=slug)
     if not project_permissions.can_import_into_project(request.user, project):
         raise PermissionDenied("Only this project's maintainers and staff import into it.")
+    if request.method == "POST" and _declared_length(request) > MAX_IMPORT_BYTES + FORM_OVERHEAD:
+        # Refused from the declared length, before Django reads the upload at all.
+        return HttpResponse(
+            f"That upload is too large: an import file is at most "
+            f"{MAX_IMPORT_BYTES // (1024 * 1024)} MB.",
+            status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            content_type="text/plain; charset=utf-8",
+        )
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

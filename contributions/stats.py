@@ -424,13 +424,7 @@ def compute_global() -> dict[str, Any]:
     if totals["contributions"]:
         breakdowns[(Dimension.ALL, "")] = tuple(totals[m] for m in measures)
     for dimension, expression in _dimension_expressions().items():
-        rows = (
-            _approved()
-            .annotate(key=expression)
-            .values("key")
-            .annotate(**measures)
-            .order_by()
-        )
+        rows = _approved().annotate(key=expression).values("key").annotate(**measures).order_by()
         for row in rows:
             key = str(row["key"] or UNSPECIFIED)
             breakdowns[(str(dimension), key)] = tuple(row[m] for m in measures)
@@ -558,9 +552,7 @@ def project_ids_with_contributions() -> list[int]:
     )
 
 
-def rebuild_all(
-    *, jobs: int = 1, progress: Callable[[int], None] | None = None
-) -> dict[str, int]:
+def rebuild_all(*, jobs: int = 1, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """The full rebuild: every project, then the global rollups.
 
     Streams by project: memory holds one project's aggregates at a time (per worker thread),

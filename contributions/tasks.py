@@ -114,7 +114,7 @@ def send_pending_digest() -> int:
         if not pending:
             continue
         lines = [
-            f"- {c.project.name}: \"{c.title}\" by {c.contributor.display_name} "
+            f'- {c.project.name}: "{c.title}" by {c.contributor.display_name} '
             f"({site_url(c.get_absolute_url())})"
             for c in pending[:DIGEST_MAX_ENTRIES]
         ]

@@ -165,12 +165,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# The periodic jobs (reconciliation, the maintainers' digest), synced into the database scheduler.
-from .beat import *  # noqa: E402, F403
+# The periodic jobs (reconciliation, the maintainers' digest) come from settings/beat.py, below.
 
 # DJANGO REST FRAMEWORK and the OpenAPI schema: see settings/api.py
 # ------------------------------------------------------------------------------
 from .api import REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402, F401
+
+# CELERY BEAT: the periodic jobs, synced into the database scheduler
+# ------------------------------------------------------------------------------
+from .beat import *  # noqa: E402, F403
 
 # LOGGING: JSON lines with the request id; see settings/logging.py
 # ------------------------------------------------------------------------------

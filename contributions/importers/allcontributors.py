@@ -12,6 +12,7 @@ import bisect
 import codecs
 import json
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -152,6 +153,18 @@ def custom_type_key(platform_type: str) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Parsing
+
+
+# NUL and other control characters, and the bidi controls that make a name display as another
+# (U+202A-U+202E, U+2066-U+2069), are refused: they are never part of a person's name or login.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _has_hidden_characters(text: str) -> bool:
+    return any(
+        (unicodedata.category(char) == "Cc" and char not in "\t") or char in _BIDI_CONTROLS
+        for char in text
+    )
 
 
 def parse_allcontributorsrc(data: bytes | str) -> ParsedCreditFile:
@@ -433,6 +446,11 @@ def _read_contributors(document: dict[str, Any], positions: _Positions, result: 
             result.problems.append(Problem(line, f"{where} {detail}."))
             continue
         login = login.strip()
+        if _has_hidden_characters(login):
+            result.problems.append(
+                Problem(line, f"Contributor {index + 1}: the login has control characters.")
+            )
+            continue
         where = f'Contributor "{login}"'
         valid = True
         texts: dict[str, str] = {}
@@ -444,7 +462,12 @@ def _read_contributors(document: dict[str, Any], positions: _Positions, result: 
                     Problem(line, f"{where}: {name} is a list; its first value is used.")
                 )
                 value = value[0]
-            if value is None or isinstance(value, str):
+            if isinstance(value, str) and _has_hidden_characters(value):
+                result.problems.append(
+                    Problem(line, f"{where}: {name} has control or bidi-override characters.")
+                )
+                valid = False
+            elif value is None or isinstance(value, str):
                 texts[name] = (value or "").strip()
             else:
                 result.problems.append(

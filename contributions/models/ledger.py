@@ -72,7 +72,8 @@ class Contributor(models.Model):
                 condition=~Q(display_name=""), name="contributor_display_name_set"
             ),
             models.CheckConstraint(
-                condition=Q(orcid="") | Q(orcid__regex=r"^[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]$"),
+                condition=Q(orcid="")
+                | Q(orcid__regex=r"^[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]$"),
                 name="contributor_orcid_format",
             ),
             models.UniqueConstraint(
