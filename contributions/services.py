@@ -425,52 +425,6 @@ def contribution_bulk_approve(
     return outcomes
 
 
-# IMPORTS: credit lists record work the project already credits.
-# ------------------------------------------------------------------------------
-@transaction.atomic
-def contribution_record_import(
-    *,
-    project: Project,
-    contributor: Contributor,
-    importer,
-    type: str,
-    title: str,
-    external_id: str,
-    note: str,
-    occurred_on: dt.date | None = None,
-    evidence_urls: Sequence[str] = (),
-) -> tuple[Contribution, bool]:
-    """Record one credited contribution from an imported credit list, approved by the maintainer
-    who imports it (the list is the project's own credit). Idempotent on (project, external id):
-    returns (entry, created)."""
-    existing = Contribution.objects.filter(
-        project=project, source=ContributionSource.IMPORT, external_id=external_id
-    ).first()
-    if existing is not None:
-        return existing, False
-    data = _validate_content(
-        project=project,
-        data={"type": type, "title": title, "evidence_urls": list(evidence_urls)},
-    )
-    contribution = Contribution(
-        project=project,
-        contributor=contributor,
-        affiliation=contributor.affiliation,
-        occurred_on=occurred_on,
-        source=ContributionSource.IMPORT,
-        external_id=external_id,
-        status=S.APPROVED,
-        moderated_by=importer,
-        moderated_at=timezone.now(),
-        **data,
-    )
-    contribution.full_clean(exclude=["languages"])
-    contribution.save()
-    _record(contribution, actor=importer, from_status="", note=note)
-    _enqueue_stats(project.pk)
-    return contribution, True
-
-
 # ACCOUNTS
 # ------------------------------------------------------------------------------
 @transaction.atomic
@@ -552,14 +506,16 @@ def contributor_claim_placeholder(*, user, github: str) -> Contributor | None:
     return own
 
 
+# IMPORTS: credit lists record work the project already credits.
+# ------------------------------------------------------------------------------
 @transaction.atomic
 def contribution_record_import_batch(
     *, project: Project, importer, credits: Sequence[dict[str, Any]]
 ) -> tuple[list[Contribution], int]:
-    """`contribution_record_import` for a whole credit list at once: the same validation, the same
-    approved entries with their moderation events, idempotent on (project, external id), but
-    written in bulk with ONE statistics refresh enqueued for the batch instead of one per entry
-    (a 1,700-credit list would otherwise queue 1,700 identical full recomputes).
+    """Record a credit list's contributions, approved by the maintainer who imports it (the list is
+    the project's own credit), each with its moderation event. Idempotent on (project, external
+    id). Written in bulk with ONE statistics refresh enqueued for the batch instead of one per
+    entry (a 1,700-credit list would otherwise queue 1,700 identical full recomputes).
 
     Each credit is a dict with contributor, type, title, external_id, note and optionally
     occurred_on and evidence_urls. Returns (the entries created, how many were already there)."""

@@ -6,11 +6,7 @@ write into an error page. The callback is registered as robust, so a failed publ
 the request goes on; the periodic reconciliation rebuilds whatever the lost job would have done.
 """
 
-import logging
-
 from django.db import transaction
-
-logger = logging.getLogger(__name__)
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
