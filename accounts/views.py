@@ -19,7 +19,7 @@ from accounts import ratelimit
 from accounts.forms import AccountDeleteForm, ProfileForm, RateLimitedAuthenticationForm, SignUpForm
 from accounts.services import account_sign_up
 from contributions.services import account_delete, contributor_for_user, contributor_update_profile
-from projects.forms import add_service_errors
+from core.forms import add_service_errors
 
 
 class SignInView(LoginView):

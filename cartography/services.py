@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from cartography.models import ImportRun
+from core.jobs import enqueue_on_commit
 from projects import permissions
-from projects.jobs import enqueue_on_commit
 from projects.models import Project
 
 # The large real credit list (ethereum.org, 1,356 contributors) is 338 KB: a tenfold margin.

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 
 from contributions import services
 from contributions.models import Contribution, Contributor, ModerationEvent
-from projects.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Contributor)

@@ -27,13 +27,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cartography.api_errors import Conflict
-from cartography.api_pagination import ContributionCursorPagination
 from contributions import permissions, selectors, services
 from contributions.choices import ContributionSource, ContributionStatus
 from contributions.filters import ContributionFilterSet, ContributorFilterSet
 from contributions.importers.allcontributors import export_allcontributorsrc
 from contributions.models import Contribution, Contributor
+from contributions.pagination import ContributionCursorPagination
 from contributions.serializers import (
     AllContributorsFileSerializer,
     ContributionCreateSerializer,
@@ -43,6 +42,7 @@ from contributions.serializers import (
     NoteSerializer,
     SnapshotSerializer,
 )
+from core.api_errors import Conflict
 from projects import selectors as project_selectors
 from projects.models import Language, Licence, Organisation
 

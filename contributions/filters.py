@@ -12,8 +12,8 @@ from contributions.choices import (
     types_in_domain,
 )
 from contributions.models import Contribution, Contributor
+from core.filters import IdFilter, SearchFilterSet
 from projects.choices import Continent, GovernanceModel
-from projects.filters import IdFilter, SearchFilterSet
 
 
 class ContributionFilterSet(SearchFilterSet):

@@ -3,7 +3,7 @@
 The contribution form groups the 21 types by domain (optgroups) and shows each type's typical unit
 in its label, so the fields that matter for a type are clear without any script. A quantity given
 without a unit takes the chosen type's typical unit. The service validates again and its errors
-are mapped back onto the fields (projects.forms.add_service_errors).
+are mapped back onto the fields (core.forms.add_service_errors).
 """
 
 from __future__ import annotations

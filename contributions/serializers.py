@@ -13,10 +13,10 @@ from rest_framework.reverse import reverse
 from contributions.choices import ContributionDomain
 from contributions.models import Contribution, Contributor
 from contributions.services import MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_LINKS, MAX_NOTE_CHARS
+from core.serializers import API_URL, ReadSerializer, RefuseUnknownFieldsMixin
 from projects.models import Artifact, Language, Project
 from projects.selectors import artifacts_visible_to, projects_visible_to
 from projects.serializers import (
-    API_URL,
     ArtifactSerializer,
     CountrySerializer,
     LanguageBriefSerializer,
@@ -25,8 +25,6 @@ from projects.serializers import (
     OrganisationSerializer,
     ProjectBriefSerializer,
     ProjectSerializer,
-    ReadSerializer,
-    RefuseUnknownFieldsMixin,
 )
 
 

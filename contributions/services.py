@@ -28,8 +28,9 @@ from contributions.choices import (
     LifecyclePhase,
 )
 from contributions.models import Contribution, Contributor, ModerationEvent
+from core.exceptions import ServiceConflict
+from core.jobs import enqueue_on_commit
 from projects.choices import ListingStatus
-from projects.jobs import enqueue_on_commit
 from projects.models import Artifact, Language, Maintainership, Project
 
 S = ContributionStatus
@@ -40,7 +41,7 @@ MAX_QUANTITY = Decimal("1000000000")
 MAX_NOTE_CHARS = 2_000
 
 
-class TransitionNotAllowed(ValidationError):
+class TransitionNotAllowed(ServiceConflict):
     """The entry is not in a status this action can start from (API: 409)."""
 
 
@@ -64,9 +65,8 @@ MODERATION_ACTIONS = ("approve", "reject", "request_changes")
 
 
 def _enqueue_stats(project_id: int) -> None:
-    from contributions import tasks  # tasks import services' models; import late, once.
-
-    enqueue_on_commit(tasks.refresh_project_stats, project_id)
+    # By name: the tasks call into this module, so it does not import them (no import cycle).
+    enqueue_on_commit("contributions.tasks.refresh_project_stats", project_id)
 
 
 # VALIDATION shared by every path that writes a contribution's content
@@ -359,9 +359,7 @@ def _transition(
     if S.APPROVED in (from_status, to):
         _enqueue_stats(contribution.project_id)
     if moderated:
-        from contributions import tasks
-
-        enqueue_on_commit(tasks.notify_contributor_of_decision, contribution.pk, to)
+        enqueue_on_commit("contributions.tasks.notify_contributor_of_decision", contribution.pk, to)
     return contribution
 
 

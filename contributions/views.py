@@ -28,7 +28,7 @@ from contributions.forms import (
     WithdrawForm,
 )
 from contributions.models import Contribution, Contributor
-from projects.forms import add_service_errors
+from core.forms import add_service_errors
 from projects.models import Project
 
 S = ContributionStatus

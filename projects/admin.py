@@ -7,6 +7,7 @@ proposal review, maintainers. The history itself is read-only.
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.admin import ReadOnlyAdminMixin
 from projects import services
 from projects.choices import ListingStatus
 from projects.models import (
@@ -21,19 +22,6 @@ from projects.models import (
     Project,
     ProjectOrganisation,
 )
-
-
-class ReadOnlyAdminMixin:
-    """Append-only history: visible to staff, never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Country)

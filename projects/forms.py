@@ -1,8 +1,8 @@
 """Web forms of the registry, and the form helpers the other apps' forms share.
 
 Forms validate what a person typed; the services validate again (they are the one path for every
-caller). A service's ValidationError is mapped back onto the form by `add_service_errors`, so an
-error always shows next to its field.
+caller). A service's ValidationError is mapped back onto the form by
+`core.forms.add_service_errors`, so an error always shows next to its field.
 """
 
 from __future__ import annotations
@@ -28,19 +28,6 @@ from projects.services import licence_get
 # Project slugs that would shadow a fixed page under /projects/.
 RESERVED_PROJECT_SLUGS = {"artifacts", "propose", "proposals", "new"}
 _SPLIT = re.compile(r"[\s,;]+")
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: field errors on the fields the form has,
-    everything else (and plain messages) at the top of the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 class CodesField(forms.CharField):
@@ -150,9 +137,6 @@ class LicenceField(forms.CharField):
 
 # PROJECTS
 # ------------------------------------------------------------------------------
-LINK_FIELDS = ("website", "code_url", "model_hub_url", "forum_url", "code_of_conduct_url")
-
-
 class ProjectProposalForm(forms.Form):
     name = forms.CharField(max_length=200)
     slug = forms.SlugField(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from projects.choices import ListingStatus
-
 if TYPE_CHECKING:
     from projects.models import Project
 
@@ -18,15 +16,6 @@ def is_maintainer(user, project: Project) -> bool:
         cache = set(user.maintainerships.values_list("project_id", flat=True))
         user._maintained_project_ids = cache
     return project.pk in cache
-
-
-def can_view_project(user, project: Project) -> bool:
-    """Listed and archived projects are public; a pending or declined proposal is not."""
-    if project.listing_status in (ListingStatus.LISTED, ListingStatus.ARCHIVED):
-        return True
-    if not user.is_authenticated:
-        return False
-    return user.is_staff or project.proposed_by_id == user.pk or is_maintainer(user, project)
 
 
 def can_propose_project(user) -> bool:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import add_service_errors
 from projects import permissions, selectors, services
 from projects.choices import ArtifactKind, ListingStatus, MOFComponent, Motivation
 from projects.filters import ProjectFilterSet
@@ -24,7 +25,6 @@ from projects.forms import (
     OrganisationRoleFormSet,
     ProjectProposalForm,
     ProjectReviewForm,
-    add_service_errors,
 )
 from projects.models import Artifact, GovernanceChange, Maintainership, Project
 

@@ -23,7 +23,7 @@ REST_FRAMEWORK = {
     # Anonymous clients read public data; each view narrows writes with the shared policy.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "cartography.api_pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     # JSON in: programs send JSON, and the browsable API's raw-data form does too.
     "DEFAULT_PARSER_CLASSES": ["cartography.api_parsers.GuardedJSONParser"],
@@ -45,7 +45,7 @@ REST_FRAMEWORK = {
     # Anonymous clients are counted by address. Behind N trusted proxies set API_NUM_PROXIES=N;
     # with the default 0 a client-sent X-Forwarded-For is ignored, so it cannot dodge its limit.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
-    "EXCEPTION_HANDLER": "cartography.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     # Quantities are numbers in JSON: dashboards sum them without parsing strings.
     "COERCE_DECIMAL_TO_STRING": False,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -84,6 +84,6 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "cartography.api_errors.document_error_responses",
+        "core.api_errors.document_error_responses",
     ],
 }

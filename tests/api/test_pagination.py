@@ -7,7 +7,7 @@ from http import HTTPStatus
 import pytest
 from rest_framework.test import APIClient
 
-from cartography.api_pagination import MAX_PAGE_SIZE
+from core.pagination import MAX_PAGE_SIZE
 from projects.models import Language
 from tests import factories
 

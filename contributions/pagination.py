@@ -1,8 +1,8 @@
-"""Pagination of API lists: limit/offset with a ceiling everywhere, cursors on contributions.
+"""Cursor pagination of the contribution list.
 
 Contributions are the one list that grows without bound and is read deep (exports, sync jobs):
 a cursor keeps page N as cheap as page 1 and stable while entries are inserted. The smaller lists
-keep limit/offset, which clients find simpler and which gives a total count.
+keep limit/offset (core.pagination), which clients find simpler and which gives a total count.
 """
 
 import datetime as dt
@@ -12,12 +12,7 @@ from django.db.models.functions import Coalesce
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
-MAX_PAGE_SIZE = 200
-
-
-class LimitOffsetPagination(pagination.LimitOffsetPagination):
-    default_limit = 50
-    max_limit = MAX_PAGE_SIZE
+from core.pagination import MAX_PAGE_SIZE
 
 
 class ContributionCursorPagination(pagination.CursorPagination):

@@ -10,7 +10,8 @@ Every error answers
 does its Retry-After header.
 
 Services raise Django's exceptions, never DRF's, so the mapping lives here once:
-ValidationError -> 400; TransitionNotAllowed and ModerationConflict -> 409; PermissionDenied -> 403.
+ValidationError -> 400; ServiceConflict (a refusal because of the record's state, such as
+contributions' TransitionNotAllowed and ModerationConflict) -> 409; PermissionDenied -> 403.
 The 404-not-403 rule needs no mapping: views look objects up in what the caller may see (the
 selectors), so an object outside it is a 404 before any permission is asked.
 """
@@ -28,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
-from contributions.services import TransitionNotAllowed
+from core.exceptions import ServiceConflict
 
 NON_FIELD = "non_field_errors"
 
@@ -103,8 +104,8 @@ def _django_validation_messages(exc: DjangoValidationError) -> dict[str, list[st
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error the API answers goes through here."""
-    if isinstance(exc, TransitionNotAllowed):
-        # Before ValidationError: a transition refused is a conflict with the entry's state.
+    if isinstance(exc, ServiceConflict):
+        # Before ValidationError (its base): a refusal because of the record's current state.
         messages = _django_validation_messages(exc)
         exc = Conflict(detail=_summary(messages), code=getattr(exc, "code", None) or "conflict")
     elif isinstance(exc, DjangoValidationError):
