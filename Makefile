@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Reinstall only when a requirements file changes.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install migrate seed worker beat demo bench loadtest backup restore lint format check clean
+.PHONY: run test install migrate seed worker beat demo demo-clean bench loadtest backup restore lint format check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,13 @@ worker: install
 beat: install
 	$(BIN)/celery -A cartography beat -l info
 
+## Synthetic contributions to the seeded projects (marked synthetic everywhere); demo-clean removes
+## every synthetic row again and recomputes the statistics.
 demo: seed
-	$(BIN)/python manage.py generate_demo_data --contributions 5000 --projects 12 --contributors 400 --seed 1
+	$(BIN)/python manage.py generate_demo_data --contributions 5000 --contributors 400 --seed 1
+
+demo-clean: migrate
+	$(BIN)/python manage.py remove_demo_data
 
 bench: install
 	$(BIN)/python bench/run.py

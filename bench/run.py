@@ -274,7 +274,7 @@ def measure_dataset(*, contributions: int, largest: int) -> dict:
     generate_s, _ = timed(
         command.handle,
         contributions=contributions,
-        projects=PROJECTS,
+        synthetic_projects=PROJECTS,
         contributors=CONTRIBUTORS,
         seed=7,
         months=24,

@@ -115,7 +115,11 @@ def map_payload() -> dict:
                         "governance_confirmed": p.governance_confirmed,
                         "contributions": p.summary.contributions if p.summary else 0,
                         "non_code_share": selectors.non_code_share(p.summary),
-                        "absence_factor": p.summary.absence_factor if p.summary else None,
+                        # Undefined without an approved contribution, as on the pages: a
+                        # project whose work was all removed reads like one never counted.
+                        "absence_factor": p.summary.absence_factor
+                        if p.summary and p.summary.contributions
+                        else None,
                         "elephant_factor": p.summary.elephant_factor if p.summary else None,
                     }
                     for p in group.projects

@@ -1,6 +1,8 @@
 """FilterSets of the ledger, shared by the HTML lists and the API (same names in both)."""
 
 import django_filters as filters
+from django import forms
+from django.db.models import Q
 
 from contributions.choices import (
     Compensation,
@@ -28,6 +30,15 @@ class ContributionFilterSet(SearchFilterSet):
     status = filters.MultipleChoiceFilter(choices=ContributionStatus.choices)
     compensation = filters.MultipleChoiceFilter(choices=Compensation.choices)
     source = filters.MultipleChoiceFilter(choices=ContributionSource.choices)
+    # The one switch that takes generated demo data out of a list (`is_synthetic=false`), named
+    # as on the contributor list.
+    is_synthetic = filters.BooleanFilter(
+        method="filter_synthetic",
+        label="Synthetic demo data",
+        widget=forms.Select(
+            choices=[("", "Included"), ("false", "Left out"), ("true", "Only synthetic")]
+        ),
+    )
     language = filters.CharFilter(field_name="languages__code", label="Language (ISO 639-3)")
     date_after = filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     date_before = filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
@@ -59,6 +70,12 @@ class ContributionFilterSet(SearchFilterSet):
 
     def filter_domain(self, queryset, name, value):
         return queryset.filter(type__in=types_in_domain(value))
+
+    def filter_synthetic(self, queryset, name, value):
+        if value is None:
+            return queryset
+        synthetic = Q(source=ContributionSource.SYNTHETIC)
+        return queryset.filter(synthetic) if value else queryset.exclude(synthetic)
 
     @property
     def qs(self):

@@ -115,6 +115,9 @@ class ContributionSerializer(ReadSerializer):
     evidence_urls = serializers.ListField(child=serializers.URLField(), read_only=True)
     languages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     affiliation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    is_synthetic = serializers.BooleanField(
+        read_only=True, help_text="Generated demo data (source `synthetic`), never real work."
+    )
 
     class Meta:
         model = Contribution
@@ -139,6 +142,7 @@ class ContributionSerializer(ReadSerializer):
             "status",
             "moderated_at",
             "source",
+            "is_synthetic",
             "created_at",
             "updated_at",
         ]

@@ -2,7 +2,8 @@
 
 Run by loadtest/run.py after `load_cartography` and `generate_demo_data`, with the load test's own
 environment (its scratch database). Every account has a known random password and an API token:
-contributors log work through the forms and the API; each maintainer moderates one demo project.
+contributors log work through the forms and the API; each maintainer moderates one of the projects
+that received the synthetic work.
 """
 
 from __future__ import annotations
@@ -33,18 +34,23 @@ def main() -> None:
     from django.db import transaction
 
     from accounts.tokens import token_create
+    from contributions.choices import ContributionSource
     from contributions.services import contributor_for_user
     from projects.choices import ListingStatus
     from projects.models import Language, Maintainership, Project
 
     user_model = get_user_model()
     projects = list(
-        Project.objects.filter(slug__startswith="demo-", listing_status=ListingStatus.LISTED)
+        Project.objects.filter(
+            contributions__source=ContributionSource.SYNTHETIC,
+            listing_status=ListingStatus.LISTED,
+        )
+        .distinct()
         .order_by("pk")
         .values("pk", "slug")
     )
     if not projects:
-        raise SystemExit("No demo projects: run generate_demo_data first.")
+        raise SystemExit("No synthetic work: run generate_demo_data first.")
     all_projects = list(
         Project.objects.filter(listing_status=ListingStatus.LISTED)
         .order_by("pk")

@@ -227,6 +227,11 @@ class Contribution(models.Model):
     def domain(self) -> str:
         return TYPE_DOMAIN[self.type]
 
+    @property
+    def is_synthetic(self) -> bool:
+        """Generated demo data (`generate_demo_data`), never real work."""
+        return self.source == ContributionSource.SYNTHETIC
+
 
 class ModerationEvent(models.Model):
     """Append-only audit trail: one row for every status change, by any path."""

@@ -7,12 +7,13 @@ template with `{% load ledger %}{% project_contributions project %}`.
 """
 
 from django import template
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.safestring import SafeString
 
 from contributions.choices import (
     TYPE_DOMAIN,
     ContributionDomain,
+    ContributionSource,
     ContributionStatus,
     ContributionType,
     LifecyclePhase,
@@ -40,7 +41,13 @@ def project_contributions(project) -> dict:
     """Approved contributions of a project: counts by type and phase (one grouped query) and the
     most recent entries; the full list is the filtered contribution list."""
     approved = Contribution.objects.filter(project=project, status=ContributionStatus.APPROVED)
-    counts = approved.values("type", "phase").annotate(n=Count("id")).order_by()
+    counts = (
+        approved.values("type", "phase")
+        .annotate(
+            n=Count("id"), synthetic=Count("id", filter=Q(source=ContributionSource.SYNTHETIC))
+        )
+        .order_by()
+    )
     phases = list(LifecyclePhase)
     by_type: dict[str, dict[str, int]] = {}
     for row in counts:
@@ -66,6 +73,7 @@ def project_contributions(project) -> dict:
         "phases": [p.label for p in phases],
         "rows": rows,
         "total": sum(r["total"] for r in rows),
+        "synthetic": sum(row["synthetic"] for row in counts),
         "recent": recent,
         "recent_limit": PROJECT_PAGE_RECENT,
     }

@@ -1,4 +1,7 @@
-"""The demo data generator: marked synthetic everywhere, reproducible by seed, statistics built."""
+"""The demo data generator: marked synthetic everywhere, reproducible by seed, statistics built.
+
+These run it as the benchmark does, on a database with no seeded map (`--synthetic-projects`);
+tests/cartography/test_demo_data.py runs it as `make demo` does, on the seeded projects."""
 
 import io
 
@@ -20,7 +23,7 @@ def generate(seed=5, n=600):
     call_command(
         "generate_demo_data",
         contributions=n,
-        projects=4,
+        synthetic_projects=4,
         contributors=30,
         seed=seed,
         no_progress=True,
@@ -36,7 +39,7 @@ def test_everything_generated_is_marked_synthetic():
     generate()
     projects = Project.objects.filter(slug__startswith="demo-")
     assert projects.count() == 4
-    assert all(p.summary == SUMMARY for p in projects)
+    assert all(p.summary == SUMMARY and not p.countries.exists() for p in projects)
     assert Contribution.objects.count() == 600
     assert set(Contribution.objects.values_list("source", flat=True)) == {"synthetic"}
     assert Contributor.objects.filter(is_synthetic=True).count() == 30
@@ -56,19 +59,19 @@ def test_the_same_seed_gives_the_same_rows_and_statistics_are_built():
     generate(seed=9)
     first = snapshot()
     assert_rollups_exact()
-    Contribution.objects.all().delete()
-    Artifact.objects.all().delete()
-    Project.objects.filter(slug__startswith="demo-9-").delete()
-    Contributor.objects.all().delete()
-    Organisation.objects.filter(slug__startswith="demo-9-").delete()
+    call_command("remove_demo_data", stdout=io.StringIO())
+    assert not Project.objects.exists()
+    assert not Artifact.objects.exists()
+    assert not Organisation.objects.exists()
+    assert not Contributor.objects.exists()
     generate(seed=9)
     assert snapshot() == first
 
 
-def test_a_seed_cannot_be_loaded_twice():
+def test_demo_data_cannot_be_loaded_twice():
     generate(seed=3, n=10)
     with pytest.raises(Exception, match="exists already"):
-        generate(seed=3, n=10)
+        generate(seed=4, n=10)
 
 
 @pytest.mark.parametrize(("total", "parts", "largest"), [(1000, 7, None), (10, 3, 6), (5, 9, None)])

@@ -103,7 +103,7 @@ def test_a_restored_database_gives_the_same_statistics(tmp_path):
     call_command(
         "generate_demo_data",
         contributions=600,
-        projects=4,
+        synthetic_projects=4,
         contributors=60,
         seed=7,
         no_progress=True,

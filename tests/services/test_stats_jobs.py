@@ -24,7 +24,7 @@ def test_worker_killed_mid_rebuild_then_reconciliation_makes_rollups_exact(start
     call_command(
         "generate_demo_data",
         contributions=40_000,
-        projects=PROJECTS,
+        synthetic_projects=PROJECTS,
         contributors=2_000,
         seed=11,
         no_stats=True,

@@ -1,9 +1,15 @@
 """`manage.py generate_demo_data`: a synthetic ledger with realistic shapes, for demos and the
 benchmark.
 
-Everything it creates is marked synthetic and never passes for the real registry: projects get
-slugs starting `demo-` and a summary saying they are generated, contributors `is_synthetic`, and
-contributions `source="synthetic"` (the statistics endpoints count those separately).
+The work attaches to the registry's listed projects (the seeded map) and their artifacts: the
+registry stays what the seed made it, and `manage.py remove_demo_data` takes every synthetic row
+out again. Everything it creates is marked synthetic: contributions `source="synthetic"` (shown as
+such on the pages and in the API, excluded by the `is_synthetic=false` filter, counted apart by the
+statistics), contributors `is_synthetic`, organisations (affiliations) named "(synthetic)" with
+slugs starting `demo-` and no country, so nothing new appears on the map.
+
+Only a scratch benchmark database, which has no seeded map, asks for `--synthetic-projects N`:
+N projects of its own, marked by their slug (`demo-`) and summary, again with no country.
 
 Shapes: contributors long-tailed (a Zipf-like few do most of the work), projects long-tailed in
 size, every contribution type and lifecycle phase, dates spread over the last `--months` months,
@@ -34,9 +40,14 @@ from contributions.choices import (
 )
 from contributions.models import Contribution, Contributor
 from projects.choices import ArtifactKind, GovernanceModel, ListingStatus, OrganisationKind
-from projects.models import Artifact, Country, Language, Organisation, Project
+from projects.models import Artifact, Language, Organisation, Project
 
 SUMMARY = "Synthetic demo project: generated data, not a real project."
+MODERATOR = "demo-moderator"
+# Slug prefix of everything the generator adds to the registry (organisations, and the projects of
+# --synthetic-projects): `remove_demo_data` looks for it together with the synthetic marker.
+SLUG_PREFIX = "demo-"
+ORGANISATION_SUFFIX = "(synthetic)"
 # Relative frequencies; code is the largest single type, yet most work is not code, as in the study.
 TYPE_WEIGHTS = {
     "code": 20,
@@ -253,11 +264,26 @@ LINKS_COPY = "COPY contributions_contribution_languages (contribution_id, langua
 
 
 class Command(BaseCommand):
-    help = "Generate a synthetic, clearly marked ledger (projects, contributors, contributions)."
+    help = (
+        "Generate synthetic, clearly marked contributions to the seeded projects; "
+        "`remove_demo_data` removes them."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--contributions", type=int, default=5000)
-        parser.add_argument("--projects", type=int, default=12)
+        parser.add_argument(
+            "--projects",
+            type=int,
+            default=None,
+            help="Spread the work over this many of the listed projects (default: all of them).",
+        )
+        parser.add_argument(
+            "--synthetic-projects",
+            type=int,
+            default=None,
+            help="For scratch benchmark databases only: create this many synthetic projects "
+            "(no country) and put the work there instead of on the listed projects.",
+        )
         parser.add_argument("--contributors", type=int, default=400)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--months", type=int, default=24)
@@ -279,8 +305,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
-        if options["contributions"] < 0 or options["projects"] < 1 or options["contributors"] < 1:
+        options.setdefault("projects", None)
+        options.setdefault("synthetic_projects", None)
+        if (
+            options["contributions"] < 0
+            or options["contributors"] < 1
+            or (options["projects"] is not None and options["projects"] < 1)
+            or (options["synthetic_projects"] is not None and options["synthetic_projects"] < 1)
+        ):
             raise CommandError("Give at least one project and one contributor.")
+        if options["projects"] is not None and options["synthetic_projects"] is not None:
+            raise CommandError("Give --projects or --synthetic-projects, not both.")
         if not 0 <= options["approved_share"] <= 1:
             raise CommandError("--approved-share is a share between 0 and 1.")
         started = time.perf_counter()
@@ -300,7 +335,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Generated {plan.contributions} synthetic contributions in "
             f"{len(plan.project_ids)} projects by {len(plan.contributor_ids)} contributors "
-            f"in {elapsed:.1f} s ({plan.contributions / max(elapsed, 1e-9):,.0f} rows/s)."
+            f"in {elapsed:.1f} s ({plan.contributions / max(elapsed, 1e-9):,.0f} rows/s). "
+            "`manage.py remove_demo_data` removes them."
         )
         if not options["no_stats"]:
             stats.rebuild_all()
@@ -312,7 +348,8 @@ class Command(BaseCommand):
         self,
         *,
         contributions: int,
-        projects: int,
+        projects: int | None,
+        synthetic_projects: int | None,
         contributors: int,
         seed: int,
         months: int,
@@ -321,54 +358,48 @@ class Command(BaseCommand):
         **_,
     ) -> Plan:
         rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
-        tag = f"demo-{seed}"
-        if Project.objects.filter(slug__startswith=f"{tag}-").exists():
-            raise CommandError(f"Demo data with seed {seed} exists already; pick another --seed.")
+        if (
+            Contribution.objects.filter(source=ContributionSource.SYNTHETIC).exists()
+            or Contributor.objects.filter(is_synthetic=True).exists()
+        ):
+            raise CommandError(
+                "Demo data exists already: remove it first with `manage.py remove_demo_data` "
+                "(`make demo-clean`)."
+            )
+        if synthetic_projects:
+            targets = self.make_synthetic_projects(synthetic_projects, rng)
+        else:
+            targets = list(
+                Project.objects.filter(listing_status=ListingStatus.LISTED).order_by("slug")
+            )
+            if not targets:
+                raise CommandError(
+                    "No listed project to attach demo data to: load the map first "
+                    "(`manage.py load_cartography`, or `make seed`)."
+                )
+            if projects is not None:
+                targets = targets[:projects]
         moderator, _ = get_user_model().objects.get_or_create(
-            username="demo-moderator",
+            username=MODERATOR,
             defaults={"first_name": "Demo", "last_name": "moderator (synthetic)"},
         )
-        countries = list(Country.objects.order_by("code"))
+        # Affiliations of their own, so that synthetic people never speak for a real organisation;
+        # no country, so that they add nothing to the map.
         organisations = Organisation.objects.bulk_create(
             [
                 Organisation(
-                    slug=f"{tag}-org-{i:03d}",
-                    name=f"Demo organisation {i} (synthetic)",
+                    slug=f"{SLUG_PREFIX}org-{i:03d}",
+                    name=f"Demo organisation {i} {ORGANISATION_SUFFIX}",
                     kind=rng.choice(OrganisationKind.values),
-                    country=rng.choice(countries) if countries else None,
                 )
-                for i in range(1, max(3, projects // 2) + 1)
-            ]
-        )
-        made_projects = Project.objects.bulk_create(
-            [
-                Project(
-                    slug=f"{tag}-{i:03d}",
-                    name=f"Demo project {i}",
-                    summary=SUMMARY,
-                    governance_model=rng.choice(GovernanceModel.values),
-                    governance_reasoning="Synthetic demo data.",
-                    listing_status=ListingStatus.LISTED,
-                )
-                for i in range(1, projects + 1)
+                for i in range(1, max(3, len(targets) // 2) + 1)
             ]
         )
         artifacts: dict[int, list[int]] = {}
-        for project in made_projects:
-            if countries:
-                project.countries.set(rng.sample(countries, k=2 if rng.random() < 0.2 else 1))
-            made = Artifact.objects.bulk_create(
-                [
-                    Artifact(
-                        project=project,
-                        slug=f"{project.slug}-{kind}",
-                        kind=kind,
-                        name=f"{project.name} {ArtifactKind(kind).label.lower()}",
-                    )
-                    for kind in rng.sample(ArtifactKind.values, k=3)
-                ]
-            )
-            artifacts[project.pk] = [a.pk for a in made]
+        for artifact_id, project_id in (
+            Artifact.objects.filter(project__in=targets).order_by("pk").values_list("pk", "project")
+        ):
+            artifacts.setdefault(project_id, []).append(artifact_id)
         org_ids = [o.pk for o in organisations]
         people = Contributor.objects.bulk_create(
             [
@@ -391,8 +422,8 @@ class Command(BaseCommand):
             start=now - dt.timedelta(days=round(months * 30.44)),
             end=now - dt.timedelta(minutes=5),
             moderator_id=moderator.pk,
-            project_ids=[p.pk for p in made_projects],
-            project_counts=allocate(contributions, projects, largest=largest_project),
+            project_ids=[p.pk for p in targets],
+            project_counts=allocate(contributions, len(targets), largest=largest_project),
             artifacts=artifacts,
             contributor_ids=[c.pk for c in people],
             affiliations=[c.affiliation_id for c in people],
@@ -400,6 +431,36 @@ class Command(BaseCommand):
             language_codes=list(Language.objects.order_by("code").values_list("code", flat=True)),
             titles={t: label for t, label in ContributionType.choices},
         )
+
+    def make_synthetic_projects(self, count: int, rng: random.Random) -> list[Project]:
+        """Projects of a scratch benchmark database, with three artifacts each; no country."""
+        made = Project.objects.bulk_create(
+            [
+                Project(
+                    slug=f"{SLUG_PREFIX}{i:03d}",
+                    name=f"Demo project {i} (synthetic)",
+                    summary=SUMMARY,
+                    governance_model=rng.choice(GovernanceModel.values),
+                    governance_reasoning="Synthetic demo data.",
+                    listing_status=ListingStatus.LISTED,
+                )
+                for i in range(1, count + 1)
+            ]
+        )
+        for project in made:
+            Artifact.objects.bulk_create(
+                [
+                    Artifact(
+                        project=project,
+                        slug=f"{project.slug}-{kind}",
+                        kind=kind,
+                        name=f"Demo project {project.slug[-3:].lstrip('0')} "
+                        f"{ArtifactKind(kind).label.lower()}",
+                    )
+                    for kind in rng.sample(ArtifactKind.values, k=3)
+                ]
+            )
+        return made
 
     # THE LEDGER ROWS: many, written in bulk
     # --------------------------------------------------------------------------
