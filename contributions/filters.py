@@ -24,7 +24,11 @@ class ContributionFilterSet(SearchFilterSet):
     project_id = IdFilter(field_name="project_id")
     artifact = filters.CharFilter(field_name="artifact__slug", label="Artifact (slug)")
     type = filters.MultipleChoiceFilter(choices=ContributionType.choices)
-    domain = filters.ChoiceFilter(choices=ContributionDomain.choices, method="filter_domain")
+    # Method filters get explicit labels: django-filter derives labels from model fields, and a
+    # method filter has none ("[invalid name]").
+    domain = filters.ChoiceFilter(
+        choices=ContributionDomain.choices, method="filter_domain", label="Domain"
+    )
     phase = filters.MultipleChoiceFilter(choices=LifecyclePhase.choices)
     # Filters within what the caller may see: the queryset is already limited by the selector.
     status = filters.MultipleChoiceFilter(choices=ContributionStatus.choices)
@@ -53,7 +57,9 @@ class ContributionFilterSet(SearchFilterSet):
         field_name="contributor__country__code", label="Contributor's country (ISO code)"
     )
     continent = filters.ChoiceFilter(
-        field_name="contributor__country__continent", choices=Continent.choices
+        field_name="contributor__country__continent",
+        choices=Continent.choices,
+        label="Contributor's continent",
     )
     licence = filters.CharFilter(field_name="artifact__licence__identifier")
     affiliation = filters.CharFilter(
@@ -87,7 +93,9 @@ class ContributionFilterSet(SearchFilterSet):
 class ContributorFilterSet(SearchFilterSet):
     search_fields = ("display_name", "github", "huggingface")
     country = filters.CharFilter(field_name="country__code")
-    continent = filters.ChoiceFilter(field_name="country__continent", choices=Continent.choices)
+    continent = filters.ChoiceFilter(
+        field_name="country__continent", choices=Continent.choices, label="Continent"
+    )
     affiliation = filters.CharFilter(field_name="affiliation__slug")
     language = filters.CharFilter(field_name="languages__code")
     is_synthetic = filters.BooleanFilter(label="Generated demo data")

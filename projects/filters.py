@@ -29,7 +29,9 @@ class ProjectFilterSet(SearchFilterSet):
     listing_status = filters.MultipleChoiceFilter(choices=ListingStatus.choices)
     in_study = filters.BooleanFilter()
     country = filters.CharFilter(field_name="countries__code", label="Country (ISO code)")
-    continent = filters.ChoiceFilter(field_name="countries__continent", choices=Continent.choices)
+    continent = filters.ChoiceFilter(
+        field_name="countries__continent", choices=Continent.choices, label="Continent"
+    )
     language = filters.CharFilter(field_name="languages__code", label="Language (ISO 639-3)")
     organisation = filters.CharFilter(field_name="organisations__slug", label="Organisation (slug)")
     organisation_id = IdFilter(field_name="organisations__id")
@@ -67,7 +69,9 @@ class OrganisationFilterSet(SearchFilterSet):
     search_fields = ("name", "slug")
     kind = filters.MultipleChoiceFilter(choices=OrganisationKind.choices)
     country = filters.CharFilter(field_name="country__code")
-    continent = filters.ChoiceFilter(field_name="country__continent", choices=Continent.choices)
+    continent = filters.ChoiceFilter(
+        field_name="country__continent", choices=Continent.choices, label="Continent"
+    )
     ordering = filters.OrderingFilter(fields=(("name", "name"),))
 
     class Meta:
@@ -84,7 +88,11 @@ class ArtifactFilterSet(SearchFilterSet):
     project = filters.CharFilter(field_name="project__slug", label="Project (slug)")
     project_id = IdFilter(field_name="project_id")
     kind = filters.MultipleChoiceFilter(choices=ArtifactKind.choices)
-    domain = filters.ChoiceFilter(choices=ArtifactDomain.choices, method="filter_domain")
+    # Method filters and lookups across relations get explicit labels: django-filter derives the
+    # rest from model fields, and a method filter has none ("[invalid name]").
+    domain = filters.ChoiceFilter(
+        choices=ArtifactDomain.choices, method="filter_domain", label="Domain"
+    )
     licence = filters.CharFilter(field_name="licence__identifier")
     language = filters.CharFilter(field_name="languages__code")
     derived_from = filters.CharFilter(field_name="derived_from__slug")
