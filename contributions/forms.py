@@ -22,7 +22,7 @@ from contributions.choices import (
     ContributionType,
     LifecyclePhase,
 )
-from contributions.services import MAX_EVIDENCE_LINKS, MAX_NOTE_CHARS
+from contributions.services import MAX_EVIDENCE_LINKS, MAX_NOTE_CHARS, artifact_project_error
 from projects.choices import ListingStatus
 from projects.forms import LanguageCodesField
 from projects.models import Artifact, Project
@@ -75,6 +75,18 @@ class EvidenceField(forms.CharField):
 class ArtifactChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Artifact) -> str:
         return f"{obj} ({obj.get_kind_display().lower()})"
+
+
+class ProjectChoiceForm(forms.Form):
+    """The first step of logging work: which project (its artifacts fill the form's list)."""
+
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.filter(listing_status=ListingStatus.LISTED).order_by("name"),
+        to_field_name="slug",
+        empty_label="Choose a project",
+        help_text="Only listed projects take contributions.",
+        error_messages={"invalid_choice": "No listed project has this name: choose one below."},
+    )
 
 
 class ContributionForm(forms.Form):
@@ -141,17 +153,29 @@ class ContributionForm(forms.Form):
     def __init__(self, *args, project: Project | None = None, fixed_project: bool = False, **kw):
         super().__init__(*args, **kw)
         chosen = project or self._chosen_project()
+        self.chosen_project = chosen
         if fixed_project and project is not None:
             # Editing: an entry stays with its project.
             del self.fields["project"]
-        artifacts = Artifact.objects.select_related("project").order_by("project__name", "name")
+        elif chosen is not None:
+            # Chosen in the first step: the page names it, with a link to choose another.
+            self.fields["project"].widget = forms.HiddenInput()
+        # The list offers the chosen project's artifacts only. The field accepts any listed
+        # project's artifact, so that one of another project (a form left open while the project
+        # was changed, a hand-made request) gets the rule's own message naming both projects,
+        # not "Select a valid choice".
+        field = self.fields["artifact"]
+        field.queryset = Artifact.objects.select_related("project").filter(
+            project__listing_status=ListingStatus.LISTED
+        )
+        offered = field.queryset.filter(project=chosen).order_by("name") if chosen else []
+        field.widget.choices = [
+            ("", "None" if chosen else "Choose the project first"),
+            *((artifact.pk, field.label_from_instance(artifact)) for artifact in offered),
+        ]
         if chosen is not None:
-            self.fields["artifact"].queryset = artifacts.filter(project=chosen)
-        else:
-            # No project chosen yet: every listed project's artifacts, validated against the
-            # project on submit (a select cannot follow another without script).
-            self.fields["artifact"].queryset = artifacts.filter(
-                project__listing_status=ListingStatus.LISTED
+            field.help_text = (
+                f"The model, dataset, benchmark... of {chosen.name} this work went into."
             )
         type_code = self.data.get("type") or self.initial.get("type")
         if TYPICAL_UNITS.get(type_code):
@@ -173,10 +197,10 @@ class ContributionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        project = data.get("project") if "project" in self.fields else None
+        project = data.get("project") if "project" in self.fields else self.chosen_project
         artifact = data.get("artifact")
-        if project is not None and artifact is not None and artifact.project_id != project.pk:
-            self.add_error("artifact", "Choose an artifact of the chosen project.")
+        if project is not None and artifact_project_error(artifact=artifact, project=project):
+            self.add_error("artifact", artifact_project_error(artifact=artifact, project=project))
         if data.get("quantity") is not None and not (data.get("unit") or "").strip():
             typical = TYPICAL_UNITS.get(data.get("type") or "", "")
             if typical:

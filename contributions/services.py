@@ -93,6 +93,17 @@ def _clean_evidence(urls: Iterable[str]) -> list[str]:
     return cleaned
 
 
+def artifact_project_error(*, artifact: Artifact | None, project: Project) -> str:
+    """The one rule for an entry's artifact, and its message (the form shows it before saving):
+    the artifact must be one of the entry's project. Empty when the artifact fits."""
+    if artifact is None or artifact.project_id == project.pk:
+        return ""
+    return (
+        f"“{artifact}” is an artifact of {artifact.project.name}, not of {project.name}: "
+        f"choose one of {project.name}'s artifacts, or none."
+    )
+
+
 def _validate_content(*, project: Project, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if "type" in data and data["type"] not in ContributionType.values:
@@ -123,9 +134,9 @@ def _validate_content(*, project: Project, data: dict[str, Any]) -> dict[str, An
             errors["quantity"] = "That quantity is implausibly large."
         elif not (data.get("unit") or "").strip():
             errors["unit"] = "Say what the quantity counts (e.g. items annotated, GPU-hours)."
-    artifact = data.get("artifact")
-    if artifact is not None and artifact.project_id != project.pk:
-        errors["artifact"] = "Choose an artifact of this project."
+    artifact_error = artifact_project_error(artifact=data.get("artifact"), project=project)
+    if artifact_error:
+        errors["artifact"] = artifact_error
     if errors:
         raise ValidationError(errors)
     if "evidence_urls" in data:

@@ -23,6 +23,7 @@ from contributions.forms import (
     BulkApproveForm,
     ContributionForm,
     ModerationForm,
+    ProjectChoiceForm,
     QueueFilterForm,
     ResubmitForm,
     WithdrawForm,
@@ -105,11 +106,19 @@ def my_contributions(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contribution_create(request: HttpRequest) -> HttpResponse:
     initial = {}
-    slug = request.GET.get("project")
-    if slug:
-        initial["project"] = Project.objects.filter(slug=slug).first()
     if request.GET.get("type") in ContributionType.values:
         initial["type"] = request.GET["type"]
+    if request.method == "GET":
+        # The form offers the chosen project's artifacts only, so the project comes first: from
+        # the project page's link (?project=slug), or chosen here.
+        chooser = ProjectChoiceForm(request.GET if "project" in request.GET else None)
+        if not chooser.is_valid():
+            return render(
+                request,
+                "contributions/contribution_choose_project.html",
+                {"chooser": chooser, "type": initial.get("type", "")},
+            )
+        initial["project"] = chooser.cleaned_data["project"]
     form = ContributionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,6 +1,8 @@
 """The registry: reference data (countries, languages, licences), organisations, projects,
 their governance and history, maintainers, and artifacts with their lineage."""
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -24,6 +26,17 @@ from projects.choices import (
 
 def _in_choices(field: str, choices: type[models.TextChoices]) -> Q:
     return Q(**{f"{field}__in": choices.values})
+
+
+def version_in_name(version: str, name: str) -> bool:
+    """Whether `name` already carries `version` ("v2" or "2" in "Bielik 11B v2", "3.1" in
+    "Llama 3.1 8B", "2509" in "Apertus-8B-Instruct-2509", "2.5" in "Qwen2.5 7B"), never as part
+    of another number ("1" and "3" are not in "Llama 3.1 8B")."""
+    core = version[1:] if version[:1] in "vV" and version[1:2].isdigit() else version
+    # A number may follow letters ("StarCoder2", "Qwen2.5"); a word may not ("beta" in "alphabeta").
+    before = r"(?<![0-9.])" if core[:1].isdigit() else r"(?<![A-Za-z0-9.])"
+    pattern = rf"{before}v?{re.escape(core)}(?![A-Za-z0-9]|\.[0-9])"
+    return re.search(pattern, name, flags=re.IGNORECASE) is not None
 
 
 class Country(models.Model):
@@ -409,10 +422,19 @@ class Artifact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.version}".strip()
+        return self.display_name
 
     def get_absolute_url(self) -> str:
         return reverse("projects:artifact_detail", kwargs={"slug": self.slug})
+
+    @property
+    def display_name(self) -> str:
+        """The name with its version, unless the name already says it: model hubs name releases
+        "Bielik 11B v2" or "Apertus-8B-Instruct-2509" and record the version too."""
+        name, version = self.name.strip(), self.version.strip()
+        if not version or version_in_name(version, name):
+            return name
+        return f"{name} {version}"
 
     @property
     def domain(self) -> str:

@@ -47,8 +47,8 @@ def valid_data(project, **overrides):
     return data
 
 
-def test_the_form_offers_every_type_grouped_by_domain(signed_in):
-    html = signed_in.get(NEW).content.decode()
+def test_the_form_offers_every_type_grouped_by_domain(signed_in, project):
+    html = signed_in.get(NEW, {"project": project.slug}).content.decode()
     select = html[html.index('name="type"') : html.index("</select>", html.index('name="type"'))]
     groups = re.findall(r'<optgroup label="([^"]+)">', select)
     assert groups == [domain.label for domain in ContributionDomain]
@@ -110,11 +110,52 @@ def test_invalid_input_is_shown_next_to_the_field_and_nothing_is_saved(
     assert Contribution.objects.count() == 0
 
 
-def test_an_artifact_of_another_project_is_refused(signed_in, project, polish):
-    elsewhere = factories.ArtifactFactory()
+def test_an_artifact_of_another_project_is_refused_with_a_message_naming_both(
+    signed_in, project, polish
+):
+    other = factories.ProjectFactory(name="OLMo")
+    elsewhere = factories.ArtifactFactory(project=other, name="OLMo 2 7B", version="")
     response = signed_in.post(NEW, valid_data(project, artifact=elsewhere.pk))
-    assert "artifact" in response.context["form"].errors
+    errors = " ".join(response.context["form"].errors["artifact"])
+    assert errors == (
+        "“OLMo 2 7B” is an artifact of OLMo, not of Bielik: choose one of Bielik's artifacts, "
+        "or none."
+    )
+    assert "valid choice" not in response.content.decode()
     assert Contribution.objects.count() == 0
+
+
+def test_the_artifact_list_holds_the_chosen_projects_artifacts_only(signed_in, project):
+    mine = factories.ArtifactFactory(project=project, name="Bielik 11B", version="")
+    factories.ArtifactFactory(name="Someone else's model", version="")
+    html = signed_in.get(NEW, {"project": project.slug}).content.decode()
+    select = html[
+        html.index('name="artifact"') : html.index("</select>", html.index('name="artifact"'))
+    ]
+    assert re.findall(r'<option value="(\d*)"', select) == ["", str(mine.pk)]
+    assert "Someone else" not in html
+    # The page names the project and links back to the first step.
+    assert "Project: <strong>Bielik</strong>" in html
+    assert f'href="{NEW}"' in html
+
+
+def test_without_a_project_the_first_step_asks_for_one(signed_in, project):
+    response = signed_in.get(NEW, {"type": "translation"})
+    assert response.templates[0].name == "contributions/contribution_choose_project.html"
+    html = response.content.decode()
+    assert f'<option value="{project.slug}">Bielik</option>' in html
+    assert 'name="type" value="translation"' in html
+    assert 'name="artifact"' not in html
+    chosen = signed_in.get(NEW, {"project": project.slug, "type": "translation"})
+    assert chosen.context["form"].initial == {"project": project, "type": "translation"}
+
+
+def test_an_unknown_or_unlisted_project_is_asked_again(signed_in):
+    proposal = factories.ProjectFactory(listing_status="pending", slug="proposed")
+    for slug in ("no-such-project", proposal.slug):
+        html = signed_in.get(NEW, {"project": slug}).content.decode()
+        assert "No listed project has this name" in html
+        assert 'name="title"' not in html
 
 
 def test_only_listed_projects_take_contributions(signed_in, polish):
@@ -129,7 +170,7 @@ def test_the_project_is_preselected_from_the_project_page(signed_in, project):
     factories.ArtifactFactory(name="Someone else's model")
     form = signed_in.get(NEW, {"project": project.slug}).context["form"]
     assert form.initial["project"] == project
-    assert list(form.fields["artifact"].queryset) == [model]
+    assert [value for value, _ in form.fields["artifact"].widget.choices] == ["", model.pk]
 
 
 def test_contributor_edits_and_withdraws_while_pending(signed_in, pending, polish):
