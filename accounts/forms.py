@@ -86,7 +86,9 @@ class ProfileForm(forms.Form):
     affiliation = forms.ModelChoiceField(
         queryset=Organisation.objects.order_by("name"),
         required=False,
-        help_text="Recorded with each new contribution (for the Elephant Factor).",
+        help_text="Recorded with each new contribution, so that a project's statistics show how "
+        "many organisations carry its work (the Elephant Factor: the fewest organisations "
+        "that together did half of it).",
     )
     country = forms.ModelChoiceField(queryset=Country.objects.order_by("name"), required=False)
     languages = LanguageCodesField(label="Languages you work in")

@@ -353,6 +353,7 @@ def render_choropleth(
     *,
     title: str,
     value_label: str,
+    value_label_one: str | None = None,
     link_for: Callable[[str], str | None] | None = None,
     value_format: str | Callable[[float], str] | None = None,
     chart_id: str | None = None,
@@ -372,8 +373,8 @@ def render_choropleth(
     cid = _chart_id("map", title, chart_id)
     linked = link_for is not None
     desc = (
-        f"World map of {value_label}: {len(class_of)} countries with data, "
-        f"{len(drawn) - len(class_of)} without."
+        f"World map of {value_label}: {_counted(len(class_of), 'country', 'countries')} with "
+        f"data, {len(drawn) - len(class_of)} without."
     )
     out = [
         _open_svg(
@@ -389,7 +390,9 @@ def render_choropleth(
     for country in drawn:
         css_class = class_of.get(country.alpha2, NODATA_CLASS)
         if country.alpha2 in class_of:
-            tooltip = f"{country.name}: {fmt(data[country.alpha2])} {value_label}"
+            value = data[country.alpha2]
+            unit = value_label_one if value == 1 and value_label_one else value_label
+            tooltip = f"{country.name}: {fmt(value)} {unit}"
         else:
             tooltip = f"{country.name}: no data"
         path = (
@@ -404,6 +407,10 @@ def render_choropleth(
     out.append(_legend(bins, value_label=value_label, fmt=fmt))
     out.append("</svg>")
     return "".join(out)
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _legend(bins: list[ClassBin], *, value_label: str, fmt: Callable[[float], str]) -> str:

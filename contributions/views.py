@@ -7,6 +7,7 @@ contributions.permissions; an entry a caller may not see answers 404. State chan
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -243,9 +244,17 @@ def contribution_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(request: HttpRequest, contribution: Contribution, form=None) -> dict:
     user = request.user
     moderatable = contribution.status in (S.PENDING, S.APPROVED)
+    history = list(selectors.contribution_history(contribution))
+    # The request being answered, shown beside the "changes requested" banner.
+    change_request = None
+    if contribution.status == S.CHANGES_REQUESTED:
+        change_request = next(
+            (e for e in reversed(history) if e.to_status == S.CHANGES_REQUESTED), None
+        )
     return {
         "contribution": contribution,
-        "history": selectors.contribution_history(contribution),
+        "history": history,
+        "change_request": change_request,
         "is_own": permissions.is_own(user, contribution),
         "can_edit": permissions.can_edit(user, contribution),
         "can_withdraw": permissions.can_withdraw(user, contribution),
@@ -294,10 +303,23 @@ def contribution_moderate(request: HttpRequest, pk: int) -> HttpResponse:
             "request_changes": "sent back with a request for changes",
             "revoke": "no longer approved (revoked)",
         }[action]
-        messages.success(request, f"The entry is {done}. The contributor is notified by mail.")
+        messages.success(request, f"The entry is {done}. {_mail_sentence(contribution)}")
     if request.POST.get("next") == "queue":
         return redirect("contributions:moderation_queue")
     return redirect("contributions:contribution_detail", pk=contribution.pk)
+
+
+def _mail_sentence(contribution: Contribution) -> str:
+    """What happens to the contributor's mail, truthfully: sent now when jobs run in-process,
+    queued when they wait for a worker, none without an address."""
+    user = contribution.contributor.user
+    if user is None or not user.email:
+        return "The contributor has no e-mail address on file, so no mail is sent."
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "A mail tells the contributor."
+    return (
+        "A mail to the contributor is queued: it goes out when a background worker runs the jobs."
+    )
 
 
 # MODERATION QUEUE

@@ -189,7 +189,14 @@ def project_review(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         project.refresh_from_db()
-        messages.success(request, f"{project.name} is now {project.get_listing_status_display()}.")
+        if project.listing_status == ListingStatus.LISTED:
+            messages.success(
+                request,
+                f"{project.name} is listed: it is on the map and takes contributions; its "
+                "proposer maintains it.",
+            )
+        else:
+            messages.success(request, f"The proposal of {project.name} is declined.")
     return redirect(project)
 
 

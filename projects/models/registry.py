@@ -1,12 +1,15 @@
 """The registry: reference data (countries, languages, licences), organisations, projects,
 their governance and history, maintainers, and artifacts with their lineage."""
 
+import json
 import re
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from projects.choices import (
     ARTIFACT_KIND_DOMAIN,
@@ -18,6 +21,7 @@ from projects.choices import (
     GovernanceModel,
     LicenceKind,
     ListingStatus,
+    Motivation,
     OrganisationKind,
     OrganisationRole,
     ResourceLevel,
@@ -366,6 +370,43 @@ class GovernanceChange(models.Model):
         if self.pk is not None:
             raise ValueError("Governance history is append-only.")
         super().save(*args, **kwargs)
+
+    # How the history reads on the project page: the field's name and the values' labels, never
+    # the stored codes ("Governance model: Non-profit-sponsored grassroots project").
+    @property
+    def field_label(self) -> str:
+        try:
+            return capfirst(Project._meta.get_field(self.field).verbose_name)
+        except FieldDoesNotExist:
+            return self.field.replace("_", " ").capitalize()
+
+    @property
+    def old_display(self) -> str:
+        return self._display(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._display(self.new_value)
+
+    def _display(self, value: str) -> str:
+        if value == "":
+            return ""
+        try:
+            field = Project._meta.get_field(self.field)
+        except FieldDoesNotExist:
+            return value
+        if isinstance(field, models.BooleanField):
+            return {"True": "Yes", "False": "No"}.get(value, value)
+        if self.field == "motivations":
+            try:
+                codes = json.loads(value)
+            except ValueError:
+                return value
+            labels = dict(Motivation.choices)
+            return "; ".join(str(labels.get(code, code)) for code in codes) or "None"
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        return value
 
 
 class Artifact(models.Model):

@@ -69,7 +69,11 @@ def test_home_marks_inferred_governance_and_underrepresented_languages(client, s
 def test_home_works_without_any_statistics(client, db):
     response = client.get(reverse("home"))
     assert response.status_code == HTTPStatus.OK
-    assert "not computed yet" in text(response)
+    page = text(response)
+    assert "No contribution has been counted yet" in page
+    # Plain words: no "not computed", no "rollups" on a public page.
+    assert "not computed" not in page
+    assert "rollups" not in page
 
 
 def test_governance_view_lists_each_model_with_its_projects(client, ledger):
