@@ -27,13 +27,15 @@ seed: migrate
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## Run the whole suite: SQLite by default; PostgreSQL and Redis when DATABASE_URL and
-## CELERY_BROKER_URL are set. Then the tests that need real workers run too, one at a time after
-## the rest, because they stop and restart the broker and the database.
+## Run the whole suite: SQLite by default, PostgreSQL when DATABASE_URL is set. With DATABASE_URL
+## and CELERY_BROKER_URL both set, the service tests (fault drills, real workers, backups) run next,
+## on their own: they start private PostgreSQL and Redis servers on free ports, and never stop,
+## restart or flush the ones the environment names (their last test checks those servers' process
+## ids). Each pass ends by saying how many tests it deselected and why.
 test: install
 	$(BIN)/python -m pytest -m "not services" -n auto --dist loadfile $(PYTEST_ARGS)
-ifneq ($(CELERY_BROKER_URL),)
-	$(BIN)/python -m pytest -m services $(PYTEST_ARGS)
+ifneq ($(and $(DATABASE_URL),$(CELERY_BROKER_URL)),)
+	$(BIN)/python -m pytest -m services -p no:xdist $(PYTEST_ARGS)
 endif
 
 ## A real worker and the one beat, for the PostgreSQL + Redis set-up.

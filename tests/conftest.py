@@ -1,5 +1,6 @@
 """Fixtures shared by every test layer: the five roles of the permission policy and a project."""
 
+import gc
 import os
 from pathlib import Path
 
@@ -63,3 +64,75 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = (
             f"Skipped in the service run, where nothing may be skipped: {report.longrepr}"
         )
+
+
+# WHAT A RUN LEAVES OUT, AND WHY
+# ------------------------------------------------------------------------------
+# The service tests (marker `services`: fault drills, real workers, backups) start PostgreSQL and
+# Redis servers of their own and point Django at them for the whole session, so they run on their
+# own: `pytest -m services`. A run that selects them together with other tests leaves them out.
+_DESELECTED = pytest.StashKey[dict[str, int]]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    services = [item for item in items if item.get_closest_marker("services")]
+    if services and len(services) < len(items):
+        items[:] = [item for item in items if not item.get_closest_marker("services")]
+        config.hook.pytest_deselected(items=services)
+
+
+def pytest_deselected(items):
+    if not items:
+        return
+    config = items[0].config
+    counts = config.stash.setdefault(_DESELECTED, {})
+    for item in items:
+        reason = "services" if item.get_closest_marker("services") else "other"
+        counts[reason] = counts.get(reason, 0) + 1
+    if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints the summary
+        config.workeroutput["deselected"] = dict(counts)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """Each xdist worker collects the whole suite and deselects the same tests: one worker's
+    count is the run's."""
+    reported = getattr(node, "workeroutput", {}).get("deselected")
+    if reported:
+        node.config.stash[_DESELECTED] = dict(reported)
+
+
+def _tests(count: int) -> str:
+    return f"{count} test" if count == 1 else f"{count} tests"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    counts = config.stash.get(_DESELECTED, {})
+    if services := counts.get("services"):
+        configured = os.environ.get("DATABASE_URL") and os.environ.get("CELERY_BROKER_URL")
+        now = "as they are now" if configured else "they are not now"
+        terminalreporter.write_line(
+            f"{_tests(services)} deselected: marked `services` (fault drills, real workers, "
+            "backups on PostgreSQL and Redis servers the tests start themselves). They run on "
+            "their own, `pytest -m services`; `make test` runs them after the rest when "
+            f"DATABASE_URL and CELERY_BROKER_URL are set ({now})."
+        )
+    if other := counts.get("other"):
+        selection = config.getoption("markexpr") or config.getoption("keyword")
+        terminalreporter.write_line(
+            f"{_tests(other)} deselected: not selected by {selection!r}"
+            + (" (the other pass of `make test` runs them)." if selection == "services" else ".")
+        )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    """On an xdist worker, collect garbage while the controller still waits for this worker, and
+    freeze what survives. Pytest's cleanup ends with five full collections; over this suite's heap
+    on a loaded machine they outlasted the five seconds execnet gives a finished worker, which then
+    SIGINTs it, and a KeyboardInterrupt traceback was printed after a passing run. Unraisable
+    exceptions this collection finds are still reported (pytest's hook records them)."""
+    if hasattr(session.config, "workerinput"):
+        gc.collect()
+        gc.freeze()

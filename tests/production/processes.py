@@ -1,18 +1,20 @@
-"""Real processes for the service run: a Celery worker, gunicorn, and the two services' switches.
+"""Real processes for the service run: a Celery worker and gunicorn.
 
-Used by the production tests (request id into a job's log), the fault drills and the backup test.
-Each process runs against the test database pytest-django created, so a test that starts one must
-commit its data (`django_db(transaction=True)`). Waiting is polling with a generous deadline, never
-an assertion about speed.
+Used by the service tests (tests/services/: a request id into a job's log, the fault drills, the
+backup test). Each process runs against the test database pytest-django created on the run's
+private PostgreSQL, and publishes to the run's private Redis (tests/services/instances.py): never
+to the services DATABASE_URL and CELERY_BROKER_URL name. A test that starts one must commit its
+data (`django_db(transaction=True)`). Waiting is polling with a generous deadline, never an
+assertion about speed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,18 +25,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # The secret the test settings use: sessions made in the test process are valid in the servers.
 SECRET_KEY = "test-only-not-secret"
-POSTGRES_VERSION_DIR = Path("/etc/postgresql")
-
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
 
 def wait_until(predicate: Callable[[], Any], *, timeout: float = 60, interval: float = 0.2) -> Any:
@@ -50,24 +47,37 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float = 60, interval: f
 
 
 def database_url() -> str:
-    """The URL of the database this test runs on (pytest-django's test database)."""
+    """The URL of the database this test runs on: pytest-django's test database, on the run's
+    private PostgreSQL (never the one DATABASE_URL names)."""
+    from tests.services import instances
+
+    private = instances.active().postgres
     db = connection.settings_dict
-    user = db.get("USER") or "postgres"
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+    if connection.vendor != "postgresql" or str(db.get("PORT")) != str(private.port):
+        raise RuntimeError(
+            "The test database is not on the run's private PostgreSQL: the service tests run on "
+            "their own (`pytest -m services`): tests/services/conftest.py points Django at it."
+        )
+    return private.url(db["NAME"])
 
 
-def private_broker_url(index: int = 13) -> str:
-    """The configured Redis, on a database index of its own: another suite's worker on the same
-    Redis cannot take this test's messages, nor this test's worker theirs."""
-    parts = urlsplit(settings.CELERY_BROKER_URL or f"redis://{REDIS_HOST}:{REDIS_PORT}/0")
-    return urlunsplit((parts.scheme, parts.netloc, f"/{index}", "", ""))
+def private_broker_url(index: int = 0) -> str:
+    """The run's private Redis (tests/services/instances.py), on database `index`; fails when none
+    is running, so that no worker or server ever falls back on the machine's Redis."""
+    from tests.services import instances
+
+    return instances.active().redis.url(index)
+
+
+# What the environment may name that the started processes must not inherit.
+_SERVICE_VARIABLES = ("DJANGO_", "CELERY_", "DATABASE_", "CACHE_URL", "EMAIL_URL", "REDIS_")
 
 
 def service_env(**extra: str) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    from tests.services import instances
+
+    instances.active()  # no private servers, no processes
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(_SERVICE_VARIABLES)}
     environment.update(
         DJANGO_SETTINGS_MODULE="cartography.settings.test",
         DATABASE_URL=database_url(),
@@ -202,9 +212,9 @@ def wait_ready(worker: Process, timeout: float = 90) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    from tests.services.instances import free_port as kernel_free_port
+
+    return kernel_free_port()
 
 
 def gunicorn(*, port: int, workers: int = 2, **env: str) -> Process:
@@ -221,8 +231,10 @@ def gunicorn(*, port: int, workers: int = 2, **env: str) -> Process:
     return Process(args, env=environment, name="gunicorn")
 
 
+@functools.cache
 def collectstatic() -> None:
-    """Production serves hashed static names from a manifest, which collectstatic writes."""
+    """Production serves hashed static names from a manifest, which collectstatic writes (once
+    per run: the files do not change between the tests that start a production server)."""
     subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,
@@ -246,55 +258,3 @@ def http_get(url: str, *, timeout: float = 30, headers: dict[str, str] | None = 
         return error.code, dict(error.headers), error.read().decode(errors="replace")
     except (urllib.error.URLError, OSError) as error:
         return None, {}, repr(error)
-
-
-# THE SERVICES' SWITCHES (the commands .ci/run and the runbook use)
-# ------------------------------------------------------------------------------
-def _command(args: list[str], *, check: bool, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run one of the services' fixed commands (found on PATH, as .ci/run runs them)."""
-    return subprocess.run(  # noqa: S603 - fixed arguments, no shell
-        args, check=check, timeout=timeout, capture_output=True, text=True
-    )
-
-
-def postgres_cluster_version() -> str:
-    return sorted(p.name for p in POSTGRES_VERSION_DIR.iterdir())[0]
-
-
-def postgres_ctl(action: str) -> None:
-    version = postgres_cluster_version()
-    _command(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
-        check=True,
-        timeout=120,
-    )
-
-
-def postgres_ready() -> bool:
-    return (
-        _command(["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"], check=False).returncode == 0
-    )
-
-
-def redis_ping() -> bool:
-    result = _command(["redis-cli", "-h", REDIS_HOST, "-p", str(REDIS_PORT), "ping"], check=False)
-    return result.stdout.strip() == "PONG"
-
-
-def redis_stop() -> None:
-    _command(
-        ["redis-cli", "-h", REDIS_HOST, "-p", str(REDIS_PORT), "shutdown", "nosave"], check=False
-    )
-    wait_until(lambda: not redis_ping(), timeout=30)
-
-
-def redis_start() -> None:
-    if redis_ping():
-        return
-    address = ["--bind", REDIS_HOST, "--port", str(REDIS_PORT)]
-    # No persistence: a restarted Redis has lost every queued message, the drill's worst case.
-    _command(
-        ["redis-server", "--daemonize", "yes", *address, "--save", "", "--appendonly", "no"],
-        check=True,
-    )
-    wait_until(redis_ping, timeout=30)

@@ -1,5 +1,5 @@
-"""Fault drills, in the service run: the real PostgreSQL and Redis are stopped and started under a
-running platform, and what people and programs see is asserted.
+"""Fault drills, in the service run: PostgreSQL and Redis are stopped and started under a running
+platform, and what people and programs see is asserted.
 
 - PostgreSQL restarted under gunicorn (production settings, psycopg pool): every request answers
   200 or a clean 503 with Retry-After, never a 500 or a dropped connection; once the database is
@@ -9,8 +9,9 @@ running platform, and what people and programs see is asserted.
   recovers by itself and the reconciliation (what beat runs) brings every rollup back to exact.
   (A worker killed mid-job is drilled on the statistics side, tests/services/ by issue 5.)
 
-Every drill restores the service in `finally`. They restart the machine's shared PostgreSQL and
-Redis: run them in the service run, not beside another suite using those services.
+Every drill restores the service in `finally`. The servers stopped are the run's private ones
+(tests/services/instances.py), which the platform under test uses: the machine's PostgreSQL and
+Redis, and whoever else uses them, never notice.
 """
 
 from __future__ import annotations
@@ -35,12 +36,7 @@ from tests.production.processes import (
     free_port,
     gunicorn,
     http_get,
-    postgres_ctl,
-    postgres_ready,
     private_broker_url,
-    redis_ping,
-    redis_start,
-    redis_stop,
     wait_ready,
     wait_until,
 )
@@ -77,7 +73,8 @@ def _session_cookie(user) -> str:
     return f"__Host-sessionid={client.cookies['sessionid'].value}"
 
 
-def test_postgres_restart_answers_503_then_recovers_without_a_restart(ledger):
+def test_postgres_restart_answers_503_then_recovers_without_a_restart(ledger, private_servers):
+    postgres = private_servers.postgres
     collectstatic()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -110,7 +107,7 @@ def test_postgres_restart_answers_503_then_recovers_without_a_restart(ledger):
         thread = threading.Thread(target=traffic, daemon=True)
         try:
             thread.start()
-            postgres_ctl("stop")
+            postgres.stop()
             # While the database is down, each page answers a clean 503 (deterministic, not
             # left to the traffic thread's timing), and the process itself is healthy.
             for path, headers in pages:
@@ -122,8 +119,7 @@ def test_postgres_restart_answers_503_then_recovers_without_a_restart(ledger):
             assert http_get(f"{base}/healthz")[0] == HTTPStatus.OK
             assert http_get(f"{base}/readyz")[0] == HTTPStatus.SERVICE_UNAVAILABLE
         finally:
-            postgres_ctl("start")
-            wait_until(postgres_ready, timeout=60)
+            postgres.start()
             connection.close()  # the test's own connection died with the server
 
         try:
@@ -149,7 +145,7 @@ def test_postgres_restart_answers_503_then_recovers_without_a_restart(ledger):
     )
 
 
-def test_a_write_during_a_postgres_outage_is_refused_whole(ledger):
+def test_a_write_during_a_postgres_outage_is_refused_whole(ledger, private_servers):
     """An approval sent while the database is down is a 503 and leaves no trace: no status
     change, no moderation event, once the database is back."""
     entry = ledger["pending"][0]
@@ -160,7 +156,7 @@ def test_a_write_during_a_postgres_outage_is_refused_whole(ledger):
     with gunicorn(port=port, workers=1, DATABASE_POOL_TIMEOUT="2"):
         wait_until(lambda: http_get(f"{base}/readyz")[0] == HTTPStatus.OK, timeout=90)
         try:
-            postgres_ctl("stop")
+            private_servers.postgres.stop()
             status = _post_form(
                 f"{base}/contributions/{entry.pk}/moderate/",
                 {"action": "approve", "note": ""},
@@ -168,8 +164,7 @@ def test_a_write_during_a_postgres_outage_is_refused_whole(ledger):
             )
             assert status == HTTPStatus.SERVICE_UNAVAILABLE
         finally:
-            postgres_ctl("start")
-            wait_until(postgres_ready, timeout=60)
+            private_servers.postgres.start()
             connection.close()
     entry.refresh_from_db()
     assert entry.status == "pending"
@@ -215,7 +210,8 @@ def _approve(client: Client, entry: Contribution) -> None:
     assert entry.status == "approved"
 
 
-def test_redis_stopped_pages_and_approvals_keep_working_and_jobs_catch_up(ledger):
+def test_redis_stopped_pages_and_approvals_keep_working_and_jobs_catch_up(ledger, private_servers):
+    redis = private_servers.redis
     project, maintainer = ledger["project"], ledger["maintainer"]
     first, second, third, fourth = ledger["pending"]
     client = Client()
@@ -228,7 +224,7 @@ def test_redis_stopped_pages_and_approvals_keep_working_and_jobs_catch_up(ledger
         wait_until(_rollups_exact, timeout=90, interval=0.5)
 
         try:
-            redis_stop()
+            redis.stop()
             # Pages and the API read PostgreSQL only: they answer as before.
             for path in (
                 "/",
@@ -248,9 +244,9 @@ def test_redis_stopped_pages_and_approvals_keep_working_and_jobs_catch_up(ledger
             _approve(client, third)
             assert project.pk in stats.stale_project_ids()
         finally:
-            redis_start()
+            redis.start()
 
-        assert redis_ping()
+        assert redis.ping()
         # The worker reconnects by itself, and so does the web side's publishing: the job of
         # an approval made now reaches the worker, which recomputes the project in full.
         wait_until(lambda: worker.output().count("Connected to redis") >= 2, timeout=120)
@@ -275,19 +271,21 @@ def _rollups_exact() -> bool:
     return True
 
 
-def test_redis_stopped_the_api_and_sign_in_keep_working_with_the_redis_cache(ledger):
+def test_redis_stopped_the_api_and_sign_in_keep_working_with_the_redis_cache(
+    ledger, private_servers
+):
     """As deployed (docker-compose): the cache that holds throttle and sign-in counters is Redis
     too. With Redis down, reads of the API and signing in must still work (the limits may then
     hold per process only)."""
     collectstatic()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    cache_url = private_broker_url(index=14)
+    cache_url = private_broker_url(index=1)
     with gunicorn(port=port, workers=1, CACHE_URL=cache_url):
         wait_until(lambda: http_get(f"{base}/readyz")[0] == HTTPStatus.OK, timeout=90)
         assert http_get(f"{base}/api/v1/projects/")[0] == HTTPStatus.OK
         try:
-            redis_stop()
+            private_servers.redis.stop()
             statuses = {
                 "page": http_get(f"{base}/projects/")[0],
                 "api": http_get(f"{base}/api/v1/projects/")[0],
@@ -298,7 +296,7 @@ def test_redis_stopped_the_api_and_sign_in_keep_working_with_the_redis_cache(led
                 ),
             }
         finally:
-            redis_start()
+            private_servers.redis.start()
     assert statuses == {
         "page": HTTPStatus.OK,
         "api": HTTPStatus.OK,

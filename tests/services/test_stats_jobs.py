@@ -8,7 +8,7 @@ from django.core.management import call_command
 from contributions import services, stats, tasks
 from contributions.models import Contribution, ProjectStatsSummary
 from tests import factories
-from tests.services.conftest import start_redis, stop_redis, wait_for
+from tests.services.conftest import wait_for
 from tests.services.support import assert_rollups_exact
 
 pytestmark = pytest.mark.services
@@ -54,7 +54,7 @@ def test_worker_killed_mid_rebuild_then_reconciliation_makes_rollups_exact(start
     assert_rollups_exact()
 
 
-def test_broker_down_while_approving_loses_no_approval(start_worker):
+def test_broker_down_while_approving_loses_no_approval(start_worker, private_servers):
     project = factories.ProjectFactory()
     moderator = factories.UserFactory()
     factories.MaintainershipFactory(project=project, user=moderator)
@@ -69,12 +69,12 @@ def test_broker_down_while_approving_loses_no_approval(start_worker):
     assert ProjectStatsSummary.objects.get(project=project).contributions == 1
 
     try:
-        stop_redis()
+        private_servers.redis.stop()
         for entry in entries[1:]:
             answered = services.contribution_approve(contribution=entry, moderator=moderator)
             assert answered.status == "approved"
     finally:
-        start_redis()
+        private_servers.redis.start()
     assert Contribution.objects.filter(project=project, status="approved").count() == len(entries)
     # The refresh jobs were lost with the broker: the numbers are stale, and known to be.
     assert ProjectStatsSummary.objects.get(project=project).contributions == 1
