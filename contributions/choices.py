@@ -1,4 +1,4 @@
-"""The ledger's vocabulary (see DOMAIN.md, "Contribution types"). Codes are stable keys."""
+"""The ledger's vocabulary (docs/domain.md, "Contribution types"). Codes are stable keys."""
 
 from django.db import models
 
@@ -68,7 +68,7 @@ CODE_TYPES: frozenset[str] = frozenset(
     {T.CODE, T.CODE_REVIEW, T.TESTING, T.TOOLING, T.INFRASTRUCTURE}
 )
 
-# All Contributors emoji keys per type, in DOMAIN.md's order; the first key is the one exported.
+# All Contributors emoji keys per type, in docs/domain.md's order; the first one is exported.
 ALL_CONTRIBUTORS_KEYS: dict[str, tuple[str, ...]] = {
     T.CODE: ("code",),
     T.CODE_REVIEW: ("review",),
@@ -92,7 +92,7 @@ ALL_CONTRIBUTORS_KEYS: dict[str, tuple[str, ...]] = {
     T.DESIGN_ACCESSIBILITY: ("design", "a11y"),
     T.GOVERNANCE: ("projectManagement", "business", "ideas"),
 }
-# DOMAIN.md lists some keys under two types (data, security, infra); on import each key maps to
+# docs/domain.md lists some keys under two types (data, security, infra); on import each key maps to
 # the first type above that lists it: "data" to curation, "security" to software security, "infra"
 # to infrastructure. Data annotation, red teaming and compute donation have no key of their own.
 ALL_CONTRIBUTORS_KEY_TO_TYPE: dict[str, str] = {}

@@ -8,7 +8,7 @@ Two independent computations of the same numbers live here on purpose:
 The tests compare the rollups with the oracle; the benchmark times `compute_project` /
 `compute_global` (the refresh's own queries, without the writes) as "computing at request time".
 
-Definitions (DOMAIN.md "Health metrics"), recorded where they needed a decision:
+Definitions (docs/domain.md, "Health metrics"), recorded where they needed a decision:
 - A contribution's day is its date (`occurred_on`), or the day it was logged when it has none;
   its month is that day's month.
 - Active in N days: an approved contribution dated within the last N days, today included.

@@ -1,4 +1,4 @@
-"""The registry's vocabulary (see DOMAIN.md). The codes are stable keys the analysis depends on."""
+"""The registry's vocabulary (docs/domain.md). The codes are stable keys the analysis depends on."""
 
 from django.db import models
 

@@ -237,7 +237,7 @@ class Project(models.Model):
     created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
 
-    # The fields whose every change is kept in GovernanceChange (DOMAIN.md, "Governance as data").
+    # The fields whose every change is kept in GovernanceChange (docs/domain.md, governance).
     GOVERNANCE_FIELDS = (
         "governance_model",
         "governance_confirmed",

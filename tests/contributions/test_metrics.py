@@ -1,4 +1,4 @@
-"""CHAOSS metric definitions on hand-computed examples (DOMAIN.md, "Health metrics")."""
+"""CHAOSS metric definitions on hand-computed examples (docs/domain.md, "Health metrics")."""
 
 import datetime as dt
 
