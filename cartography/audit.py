@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import empty
 
-from contributions.choices import MODERATED_STATUSES, ContributionStatus
+from contributions.choices import CREATION_OUTCOMES, MODERATED_STATUSES, transition_between
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -24,22 +24,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("cartography.audit")
 
-S = ContributionStatus
-# A status change that is not a moderator's decision, named by what the contributor did.
-_CONTRIBUTOR_ACTIONS = {
-    ("", S.PENDING): "submitted",
-    (S.CHANGES_REQUESTED, S.PENDING): "resubmitted",
-    (S.PENDING, S.WITHDRAWN): "withdrawn",
-    (S.CHANGES_REQUESTED, S.WITHDRAWN): "withdrawn",
-}
-# An import records credit the project already gives: created approved, by the importer.
-_DECISION_OUTCOMES = {
-    (S.PENDING, S.APPROVED): "approved",
-    (S.PENDING, S.REJECTED): "rejected",
-    (S.PENDING, S.CHANGES_REQUESTED): "changes_requested",
-    (S.APPROVED, S.REJECTED): "revoked",
-    ("", S.APPROVED): "imported_approved",
-}
 _MAX_USERNAME = 150
 
 
@@ -61,7 +45,6 @@ def moderation_event(event: ModerationEvent) -> None:
     """One committed status change: a moderator's decision (actor, object, outcome) or a
     contributor's own action."""
     contribution = event.contribution
-    key = (event.from_status or "", event.to_status)
     fields: dict[str, Any] = {
         "actor_id": event.actor_id,
         "actor": event.actor.get_username() if event.actor_id else "system",
@@ -73,13 +56,22 @@ def moderation_event(event: ModerationEvent) -> None:
         "has_note": bool(event.note.strip()),
         "moderation_event_id": event.pk,
     }
-    if event.to_status in MODERATED_STATUSES and key in _DECISION_OUTCOMES:
+    # Outcomes are named by the status machine (contributions.choices.TRANSITIONS): a moderator's
+    # action is a decision, a contributor's own is not. Logging an entry creates it pending; an
+    # import records credit the project already gives, created approved by the importer.
+    if event.from_status:
+        transition = transition_between(event.from_status, event.to_status)
+        decision = transition is not None and transition.by_moderator
+        outcome = transition.outcome if transition is not None else event.to_status
+    else:
+        decision = event.to_status in MODERATED_STATUSES
+        outcome = CREATION_OUTCOMES.get(event.to_status, event.to_status)
+    if decision:
         logger.info(
             "moderation decision",
-            extra={"event": "moderation.decision", "outcome": _DECISION_OUTCOMES[key], **fields},
+            extra={"event": "moderation.decision", "outcome": outcome, **fields},
         )
     else:
-        outcome = _CONTRIBUTOR_ACTIONS.get(key, event.to_status)
         logger.info(
             "contribution status changed",
             extra={"event": "contribution.status_changed", "outcome": outcome, **fields},

@@ -4,7 +4,7 @@ actions here call them), so every change leaves its ModerationEvent; the events 
 from django.contrib import admin, messages
 
 from contributions import services
-from contributions.models import Contribution, Contributor, ModerationEvent
+from contributions.models import CONTENT_FIELDS, Contribution, Contributor, ModerationEvent
 from core.admin import ReadOnlyAdminMixin
 
 
@@ -55,9 +55,7 @@ class ContributionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         changes = {
-            name: form.cleaned_data[name]
-            for name in form.changed_data
-            if name in services.EDITABLE_FIELDS
+            name: form.cleaned_data[name] for name in form.changed_data if name in CONTENT_FIELDS
         }
         services.contribution_update(contribution=obj, user=request.user, **changes)
 

@@ -9,8 +9,10 @@ a caller without the role learns nothing from validation; the service re-checks 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AnonymousUser
@@ -43,6 +45,7 @@ from contributions.serializers import (
     SnapshotSerializer,
 )
 from core.api_errors import Conflict
+from core.serializers import API_URL
 from projects import selectors as project_selectors
 from projects.models import Language, Licence, Organisation
 
@@ -229,35 +232,38 @@ class ContributionViewSet(
         return super().perform_content_negotiation(request, force=force or self.action == "csv")
 
 
-CSV_COLUMNS = [
-    "id",
-    "project",
-    "artifact",
-    "contributor",
-    "type",
-    "domain",
-    "phase",
-    "title",
-    "description",
-    "evidence_urls",
-    "occurred_on",
-    "quantity",
-    "unit",
-    "languages",
-    "compensation",
-    "affiliation",
-    "status",
-    "source",
-    "created_at",
-]
+# The CSV has the API's columns (ContributionSerializer) but its own link, flattened for a
+# spreadsheet: a related row by its slug (the contributor by name, as on every page), a list as
+# space-separated values, a date or time in ISO 8601.
+CSV_COLUMNS = [name for name in ContributionSerializer.Meta.fields if name != API_URL]
+_CSV_FLAT: dict[str, Callable[[Contribution], Any]] = {
+    "project": lambda c: c.project.slug,
+    "artifact": lambda c: c.artifact.slug if c.artifact else "",
+    "contributor": lambda c: c.contributor.display_name,
+    "evidence_urls": lambda c: " ".join(c.evidence_urls or []),
+    "languages": lambda c: " ".join(language.code for language in c.languages.all()),
+    "affiliation": lambda c: c.affiliation.slug if c.affiliation else "",
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value) -> str:
-    """Text as written by people is defused: a spreadsheet would run a cell starting with
-    `=`, `+`, `-` or `@` as a formula (OWASP's CSV injection advice: prefix a quote)."""
-    text = "" if value is None else str(value)
+    """Every cell is defused: a spreadsheet would run a cell starting with `=`, `+`, `-` or `@`
+    as a formula (OWASP's CSV injection advice: prefix a quote)."""
+    if value is None:
+        text = ""
+    elif isinstance(value, dt.date):  # datetimes too
+        text = value.isoformat()
+    else:
+        text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _csv_row(contribution: Contribution) -> list[str]:
+    return [
+        _cell(_CSV_FLAT[name](contribution) if name in _CSV_FLAT else getattr(contribution, name))
+        for name in CSV_COLUMNS
+    ]
 
 
 class _Echo:
@@ -269,30 +275,8 @@ def _csv_rows(queryset) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     # Chunks keep memory flat however long the list; prefetching works per chunk.
-    for c in queryset.iterator(chunk_size=500):
-        yield writer.writerow(
-            [
-                c.pk,
-                c.project.slug,
-                c.artifact.slug if c.artifact else "",
-                _cell(c.contributor.display_name),  # credited by name, as on every page
-                c.type,
-                c.domain,
-                c.phase,
-                _cell(c.title),
-                _cell(c.description),
-                " ".join(c.evidence_urls or []),
-                c.occurred_on.isoformat() if c.occurred_on else "",
-                "" if c.quantity is None else c.quantity,
-                _cell(c.unit),
-                " ".join(language.code for language in c.languages.all()),
-                c.compensation,
-                c.affiliation.slug if c.affiliation else "",
-                c.status,
-                c.source,
-                c.created_at.isoformat(),
-            ]
-        )
+    for contribution in queryset.iterator(chunk_size=500):
+        yield writer.writerow(_csv_row(contribution))
 
 
 # ALL CONTRIBUTORS EXPORT
@@ -318,8 +302,7 @@ def _credit_rows(project) -> list[tuple[str, str, str, str, list[str]]]:
     contributors = Contributor.objects.filter(pk__in=types).order_by("pk")
     rows = []
     for contributor in sorted(contributors, key=lambda c: (first_seen[c.pk], c.pk)):
-        public = contributor.is_public and not contributor.is_former
-        if public and contributor.github:
+        if permissions.has_public_profile(contributor) and contributor.github:
             login = contributor.github
             profile = f"https://github.com/{login}"
             avatar = f"https://github.com/{login}.png"

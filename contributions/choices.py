@@ -1,5 +1,7 @@
 """The ledger's vocabulary (docs/domain.md, "Contribution types"). Codes are stable keys."""
 
+from dataclasses import dataclass
+
 from django.db import models
 
 
@@ -151,12 +153,111 @@ class ContributionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-# Statuses that only a moderator's decision can produce: each needs its moderator and time.
-MODERATED_STATUSES = (
-    ContributionStatus.APPROVED,
-    ContributionStatus.REJECTED,
-    ContributionStatus.CHANGES_REQUESTED,
+class ModerationAction(models.TextChoices):
+    """Every status change after logging, named by what its actor does (labels are the buttons)."""
+
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    REVOKE = "revoke", "Revoke the approval"
+    WITHDRAW = "withdraw", "Withdraw"
+    RESUBMIT = "resubmit", "Resubmit"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One legal status change: the statuses it starts from, the status it ends in, who makes it
+    (a moderator, or the entry's contributor), whether it needs a note, the past-tense phrase
+    people read ("The entry is ...", the decision mail) and the stable outcome name of the audit
+    log."""
+
+    action: str
+    from_statuses: tuple[str, ...]
+    to: str
+    by_moderator: bool
+    note_required: bool
+    done: str
+    outcome: str
+
+
+_S = ContributionStatus
+_A = ModerationAction
+
+# THE STATUS MACHINE: the only status changes after logging. Services, permissions, forms, views,
+# templates, mails and the audit log all read this table.
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition(_A.APPROVE, (_S.PENDING,), _S.APPROVED, True, False, "approved", "approved"),
+        Transition(_A.REJECT, (_S.PENDING,), _S.REJECTED, True, True, "rejected", "rejected"),
+        Transition(
+            _A.REQUEST_CHANGES,
+            (_S.PENDING,),
+            _S.CHANGES_REQUESTED,
+            True,
+            True,
+            "sent back with a request for changes",
+            "changes_requested",
+        ),
+        Transition(
+            _A.REVOKE,
+            (_S.APPROVED,),
+            _S.REJECTED,
+            True,
+            True,
+            "no longer approved (revoked)",
+            "revoked",
+        ),
+        Transition(
+            _A.WITHDRAW,
+            (_S.PENDING, _S.CHANGES_REQUESTED),
+            _S.WITHDRAWN,
+            False,
+            False,
+            "withdrawn",
+            "withdrawn",
+        ),
+        Transition(
+            _A.RESUBMIT,
+            (_S.CHANGES_REQUESTED,),
+            _S.PENDING,
+            False,
+            False,
+            "back with the maintainers",
+            "resubmitted",
+        ),
+    )
+}
+
+# The actions a project's maintainers (and staff) take; the others are the contributor's own.
+MODERATION_ACTIONS: tuple[str, ...] = tuple(a for a, t in TRANSITIONS.items() if t.by_moderator)
+# Actions that decide a pending entry: a second moderator racing the first meets a conflict.
+DECISION_ACTIONS: tuple[str, ...] = tuple(
+    a for a in MODERATION_ACTIONS if TRANSITIONS[a].from_statuses == (_S.PENDING,)
 )
+# Statuses that only a moderator's decision can produce: each needs its moderator and time.
+MODERATED_STATUSES: tuple[str, ...] = tuple(
+    dict.fromkeys(TRANSITIONS[a].to for a in MODERATION_ACTIONS)
+)
+# The contributor edits (and withdraws) an entry while it waits: pending or asked for changes.
+EDITABLE_BY_CONTRIBUTOR: tuple[str, ...] = TRANSITIONS[_A.WITHDRAW].from_statuses
+# Final for everyone: nobody edits or moderates a withdrawn entry.
+CLOSED_STATUSES: tuple[str, ...] = (_S.WITHDRAWN,)
+# How an entry comes into the ledger (from no status): the audit log's outcome names.
+CREATION_OUTCOMES: dict[str, str] = {_S.PENDING: "submitted", _S.APPROVED: "imported_approved"}
+
+
+def moderation_actions_from(status: str) -> list[str]:
+    """The moderator's actions that may start from `status`, in the table's order."""
+    return [a for a in MODERATION_ACTIONS if status in TRANSITIONS[a].from_statuses]
+
+
+def transition_between(from_status: str, to_status: str) -> Transition | None:
+    """The action that moves an entry from one status to the other (the first in the table)."""
+    for transition in TRANSITIONS.values():
+        if from_status in transition.from_statuses and transition.to == to_status:
+            return transition
+    return None
 
 
 class ContributionSource(models.TextChoices):

@@ -1,28 +1,30 @@
 """Web forms of the ledger: one contribution form for every type, moderation, the queue filter.
 
 The contribution form groups the 21 types by domain (optgroups) and shows each type's typical unit
-in its label, so the fields that matter for a type are clear without any script. A quantity given
-without a unit takes the chosen type's typical unit. The service validates again and its errors
-are mapped back onto the fields (core.forms.add_service_errors).
+in its label, so the fields that matter for a type are clear without any script. The forms only
+parse what people type (text to dates, numbers, rows); the rules (no future date, http(s) evidence,
+a quantity's unit, which artifact, note lengths...) are the services', whose errors are put back on
+the fields (core.forms.add_service_errors), so the web and the API refuse the same input with the
+same words.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from contributions.choices import (
+    MODERATION_ACTIONS,
     TYPE_DOMAIN,
     TYPICAL_UNITS,
     Compensation,
     ContributionDomain,
     ContributionType,
     LifecyclePhase,
+    ModerationAction,
 )
-from contributions.services import MAX_EVIDENCE_LINKS, MAX_NOTE_CHARS, artifact_project_error
+from contributions.models import CONTENT_FIELDS
+from contributions.services import MAX_EVIDENCE_LINKS, MAX_TITLE_CHARS
 from projects.choices import ListingStatus
 from projects.forms import LanguageCodesField
 from projects.models import Artifact, Project
@@ -42,7 +44,7 @@ def grouped_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 class EvidenceField(forms.CharField):
-    """Evidence links, one per line; http(s) only."""
+    """Evidence links, one per line (the service checks them)."""
 
     widget = forms.Textarea(attrs={"rows": 3})
 
@@ -62,14 +64,7 @@ class EvidenceField(forms.CharField):
 
     def clean(self, value):
         text = super().clean(value) or ""
-        links = [line.strip() for line in text.splitlines() if line.strip()]
-        for link in links:
-            parts = urlsplit(link)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValidationError(f"{link[:80]!r} is not an http(s) link.", code="scheme")
-        if len(links) > MAX_EVIDENCE_LINKS:
-            raise ValidationError(f"Give at most {MAX_EVIDENCE_LINKS} evidence links.")
-        return links
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 class ArtifactChoiceField(forms.ModelChoiceField):
@@ -101,7 +96,7 @@ class ContributionForm(forms.Form):
         choices=[("", "Choose a type"), *grouped_type_choices()],
         help_text="Grouped by artifact domain; the typical unit is in brackets.",
     )
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(widget=forms.TextInput(attrs={"maxlength": MAX_TITLE_CHARS}))
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
@@ -114,7 +109,7 @@ class ContributionForm(forms.Form):
         help_text="When the work was done (or finished); not in the future.",
     )
     quantity = forms.DecimalField(
-        required=False, min_value=0, max_digits=14, decimal_places=2, help_text="How much."
+        required=False, max_digits=14, decimal_places=2, help_text="How much."
     )
     unit = forms.CharField(
         max_length=40,
@@ -135,19 +130,6 @@ class ContributionForm(forms.Form):
         choices=Compensation.choices,
         initial=Compensation.UNDISCLOSED,
         help_text="Fair compensation is one of the study's recommendations; undisclosed is fine.",
-    )
-
-    CONTENT_FIELDS = (
-        "type",
-        "title",
-        "description",
-        "occurred_on",
-        "quantity",
-        "unit",
-        "phase",
-        "artifact",
-        "evidence_urls",
-        "compensation",
     )
 
     def __init__(self, *args, project: Project | None = None, fixed_project: bool = False, **kw):
@@ -189,66 +171,34 @@ class ContributionForm(forms.Form):
             return self.fields["project"].queryset.filter(pk=value).first()
         return None
 
-    def clean_occurred_on(self):
-        day = self.cleaned_data.get("occurred_on")
-        if day and day > timezone.localdate():
-            raise ValidationError("The date cannot be in the future.")
-        return day
-
-    def clean(self):
-        data = super().clean()
-        project = data.get("project") if "project" in self.fields else self.chosen_project
-        artifact = data.get("artifact")
-        if project is not None and artifact_project_error(artifact=artifact, project=project):
-            self.add_error("artifact", artifact_project_error(artifact=artifact, project=project))
-        if data.get("quantity") is not None and not (data.get("unit") or "").strip():
-            typical = TYPICAL_UNITS.get(data.get("type") or "", "")
-            if typical:
-                data["unit"] = typical
-            else:
-                self.add_error("unit", "Say what the quantity counts.")
-        return data
-
     def content(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.CONTENT_FIELDS}
+        """The parsed content fields, as the service takes them."""
+        return {name: self.cleaned_data[name] for name in CONTENT_FIELDS}
 
 
 class ResubmitForm(ContributionForm):
     note = forms.CharField(
         label="Your answer to the maintainer",
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=MAX_NOTE_CHARS,
         help_text="What you changed; it is kept in the entry's history.",
     )
 
 
 class ModerationForm(forms.Form):
-    ACTIONS = {
-        "approve": "Approve",
-        "reject": "Reject",
-        "request_changes": "Request changes",
-        "revoke": "Revoke the approval",
-    }
-    action = forms.ChoiceField(choices=list(ACTIONS.items()))
+    """The moderator's decision; whether it needs a note is the service's rule."""
+
+    action = forms.ChoiceField(
+        choices=[(action, ModerationAction(action).label) for action in MODERATION_ACTIONS]
+    )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        max_length=MAX_NOTE_CHARS,
         help_text="Required to reject, request changes or revoke: the contributor reads it.",
     )
 
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("action") in ("reject", "request_changes", "revoke")
-            and not (data.get("note") or "").strip()
-        ):
-            self.add_error("note", "Say why, so the contributor can act on it.")
-        return data
-
 
 class WithdrawForm(forms.Form):
-    note = forms.CharField(max_length=MAX_NOTE_CHARS, required=False)
+    note = forms.CharField(required=False)
 
 
 class BulkApproveForm(forms.Form):
@@ -256,7 +206,7 @@ class BulkApproveForm(forms.Form):
 
     MAX_SELECTION = 200
     ids = forms.CharField(required=False)
-    note = forms.CharField(max_length=MAX_NOTE_CHARS, required=False)
+    note = forms.CharField(required=False)
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)

@@ -1,37 +1,54 @@
-"""Who may see, edit and moderate contributions: the one policy the web, the API and the admin use.
+"""Who may see, edit and moderate contributions, and whose profile is shown: the one policy the
+web, the API, the exports and the admin use.
 
 Roles: anonymous, signed-in contributor, maintainer of the entry's project, maintainer of another
-project, staff. Anything a caller may not see is answered as if it did not exist (404).
+project, staff. Anything a caller may not see is answered as if it did not exist (404). The
+querysets of what each caller may see are in contributions.selectors, built on the same rules.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from contributions.choices import ContributionStatus
+from contributions.choices import (
+    CLOSED_STATUSES,
+    EDITABLE_BY_CONTRIBUTOR,
+    TRANSITIONS,
+    ModerationAction,
+)
 from projects.permissions import is_maintainer
 
 if TYPE_CHECKING:
-    from contributions.models import Contribution
+    from contributions.models import Contribution, Contributor
 
-EDITABLE_BY_CONTRIBUTOR = (ContributionStatus.PENDING, ContributionStatus.CHANGES_REQUESTED)
-
-
-def is_own(user, contribution: Contribution) -> bool:
-    if not user.is_authenticated:
-        return False
-    contributor = contribution.contributor
-    return contributor.user_id is not None and contributor.user_id == user.pk
+# CONTRIBUTOR VISIBILITY: a contributor's profile (their page, handles, API record, login in the
+# credit-list export) is shown when they keep it public and have not deleted their account.
+# Everyone else is credited by name only. `selectors` filters with these same field values.
+PUBLIC_PROFILE: dict[str, Any] = {"is_public": True, "is_former": False}
 
 
-def can_view_contribution(user, contribution: Contribution) -> bool:
-    """Approved entries are public; any other status only to its contributor, the project's
-    maintainers and staff."""
-    if contribution.status == ContributionStatus.APPROVED:
+def has_public_profile(contributor: Contributor) -> bool:
+    return all(getattr(contributor, name) == value for name, value in PUBLIC_PROFILE.items())
+
+
+def is_own_profile(user, contributor: Contributor) -> bool:
+    return (
+        user.is_authenticated
+        and contributor.user_id is not None
+        and (contributor.user_id == user.pk)
+    )
+
+
+def can_view_contributor(user, contributor: Contributor) -> bool:
+    """Public profiles for everyone; a private one only for its owner and staff."""
+    if has_public_profile(contributor):
         return True
-    if not user.is_authenticated:
-        return False
-    return user.is_staff or is_own(user, contribution) or is_maintainer(user, contribution.project)
+    return user.is_authenticated and (user.is_staff or is_own_profile(user, contributor))
+
+
+# CONTRIBUTIONS
+def is_own(user, contribution: Contribution) -> bool:
+    return is_own_profile(user, contribution.contributor)
 
 
 def can_submit(user) -> bool:
@@ -43,11 +60,22 @@ def can_edit(user, contribution: Contribution) -> bool:
     entry of their project (a correction of an approved entry updates the statistics)."""
     if is_own(user, contribution):
         return contribution.status in EDITABLE_BY_CONTRIBUTOR
-    return can_moderate_project(user, contribution) and contribution.status != "withdrawn"
+    return can_moderate_project(user, contribution) and contribution.status not in CLOSED_STATUSES
 
 
 def can_withdraw(user, contribution: Contribution) -> bool:
-    return is_own(user, contribution) and contribution.status in EDITABLE_BY_CONTRIBUTOR
+    return (
+        is_own(user, contribution)
+        and contribution.status in TRANSITIONS[ModerationAction.WITHDRAW].from_statuses
+    )
+
+
+def can_resubmit(user, contribution: Contribution) -> bool:
+    """Its contributor answers a request for changes (the edit page becomes the answer)."""
+    return (
+        is_own(user, contribution)
+        and contribution.status in TRANSITIONS[ModerationAction.RESUBMIT].from_statuses
+    )
 
 
 def can_moderate_project(user, contribution: Contribution) -> bool:

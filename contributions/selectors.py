@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from contributions.choices import ContributionStatus
 from contributions.models import Contribution, Contributor, ModerationEvent
+from contributions.permissions import PUBLIC_PROFILE
 
 
 def contributions_visible_to(user) -> QuerySet[Contribution]:
@@ -51,10 +52,35 @@ def moderation_queue(user) -> QuerySet[Contribution]:
     )
 
 
-def public_contributors() -> QuerySet[Contributor]:
+def _contributors() -> QuerySet[Contributor]:
     return (
-        Contributor.objects.filter(is_public=True, is_former=False)
-        .select_related("affiliation", "country", "user")
+        Contributor.objects.select_related("affiliation", "country", "user")
         .prefetch_related("languages")
         .order_by("display_name", "id")
+    )
+
+
+def public_contributors() -> QuerySet[Contributor]:
+    """The contributors whose profile is shown (permissions.PUBLIC_PROFILE): the lists."""
+    return _contributors().filter(**PUBLIC_PROFILE)
+
+
+def contributors_visible_to(user) -> QuerySet[Contributor]:
+    """The profiles a caller may open: the public ones; their own and (staff) every one besides.
+    The queryset form of permissions.can_view_contributor."""
+    qs = _contributors()
+    if user.is_authenticated and user.is_staff:
+        return qs
+    visible = Q(**PUBLIC_PROFILE)
+    if user.is_authenticated:
+        visible |= Q(user=user)
+    return qs.filter(visible)
+
+
+def contributor_credits(contributor: Contributor) -> QuerySet[Contribution]:
+    """A contributor's approved entries, as their profile page lists them (newest work first)."""
+    return (
+        Contribution.objects.filter(contributor=contributor, status=ContributionStatus.APPROVED)
+        .select_related("project", "artifact", "contributor")
+        .order_by("-occurred_on", "-id")
     )

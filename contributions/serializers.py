@@ -1,9 +1,8 @@
-"""API representations of the ledger. Input is checked for shape here and for meaning in
-`contributions.services` (the same checks the web forms get), never saved by a serializer."""
+"""API representations of the ledger. Input is parsed here (types, formats, which rows) and checked
+for meaning only in `contributions.services`, the same checks the web forms get, whose errors the
+API error handler maps onto the fields; a serializer never saves."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,8 +10,8 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from contributions.choices import ContributionDomain
-from contributions.models import Contribution, Contributor
-from contributions.services import MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_LINKS, MAX_NOTE_CHARS
+from contributions.models import CONTENT_FIELDS, Contribution, Contributor
+from contributions.permissions import has_public_profile
 from core.serializers import API_URL, ReadSerializer, RefuseUnknownFieldsMixin
 from projects.models import Artifact, Language, Project
 from projects.selectors import artifacts_visible_to, projects_visible_to
@@ -28,13 +27,8 @@ from projects.serializers import (
 )
 
 
-def _shows_identity(contributor: Contributor) -> bool:
-    """Private profiles and former contributors are credited by name only."""
-    return contributor.is_public and not contributor.is_former
-
-
 def contributor_api_url(contributor: Contributor, request) -> str | None:
-    if not _shows_identity(contributor) or contributor.user is None:
+    if not has_public_profile(contributor) or contributor.user is None:
         return None
     return reverse(
         "api:contributor-detail", kwargs={"username": contributor.user.username}, request=request
@@ -93,11 +87,11 @@ class CreditedContributorSerializer(serializers.Serializer):
 
     @extend_schema_field({"type": "integer", "nullable": True})
     def get_id(self, obj: Contributor) -> int | None:
-        return obj.pk if _shows_identity(obj) else None
+        return obj.pk if has_public_profile(obj) else None
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_username(self, obj: Contributor) -> str | None:
-        if not _shows_identity(obj) or obj.user is None:
+        if not has_public_profile(obj) or obj.user is None:
             return None
         return obj.user.username
 
@@ -150,24 +144,17 @@ class ContributionSerializer(ReadSerializer):
 
 
 class _ContentFields(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
-    """The content a contributor writes, shared by logging and editing."""
+    """The content a contributor writes, shared by logging and editing: parsed here, checked by
+    the service (lengths, limits, dates, links and units are its rules, with its messages)."""
 
     artifact = serializers.SlugRelatedField(
         slug_field="slug", queryset=Artifact.objects.none(), required=False, allow_null=True
     )
-    description = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_DESCRIPTION_CHARS
-    )
-    evidence_urls = serializers.ListField(
-        child=serializers.URLField(max_length=500), required=False, max_length=MAX_EVIDENCE_LINKS
-    )
+    title = serializers.CharField()
+    description = serializers.CharField(required=False, allow_blank=True)
+    evidence_urls = serializers.ListField(child=serializers.URLField(), required=False)
     quantity = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal(0),
-        max_value=Decimal(1_000_000_000),
-        required=False,
-        allow_null=True,
+        max_digits=14, decimal_places=2, required=False, allow_null=True
     )
     languages = serializers.SlugRelatedField(
         slug_field="code", queryset=Language.objects.all(), many=True, required=False
@@ -180,21 +167,6 @@ class _ContentFields(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
             self.fields["artifact"].queryset = artifacts_visible_to(request.user)
 
 
-CONTENT_FIELDS = [
-    "artifact",
-    "type",
-    "phase",
-    "title",
-    "description",
-    "evidence_urls",
-    "occurred_on",
-    "quantity",
-    "unit",
-    "languages",
-    "compensation",
-]
-
-
 class ContributionCreateSerializer(_ContentFields):
     """Log a contribution as the signed-in user; it waits as pending for a maintainer."""
 
@@ -202,7 +174,7 @@ class ContributionCreateSerializer(_ContentFields):
 
     class Meta:
         model = Contribution
-        fields = ["project", *CONTENT_FIELDS]
+        fields = ["project", *CONTENT_FIELDS, "languages"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,7 +189,7 @@ class ContributionUpdateSerializer(_ContentFields):
 
     class Meta:
         model = Contribution
-        fields = CONTENT_FIELDS
+        fields = [*CONTENT_FIELDS, "languages"]
 
 
 class NoteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
@@ -225,7 +197,6 @@ class NoteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=MAX_NOTE_CHARS,
         help_text="Why: required to reject or request changes, so the contributor can act on it.",
     )
 

@@ -21,21 +21,28 @@ from django.utils import timezone
 
 from contributions import permissions
 from contributions.choices import (
+    DECISION_ACTIONS,
+    TRANSITIONS,
+    TYPICAL_UNITS,
     Compensation,
     ContributionSource,
     ContributionStatus,
     ContributionType,
     LifecyclePhase,
+    ModerationAction,
 )
-from contributions.models import Contribution, Contributor, ModerationEvent
+from contributions.models import CONTENT_FIELDS, Contribution, Contributor, ModerationEvent
 from core.exceptions import ServiceConflict
 from core.jobs import enqueue_on_commit
 from projects.choices import ListingStatus
 from projects.models import Artifact, Language, Maintainership, Project
 
 S = ContributionStatus
+A = ModerationAction
 
 MAX_EVIDENCE_LINKS = 10
+MAX_EVIDENCE_URL_CHARS = 500
+MAX_TITLE_CHARS = 200
 MAX_DESCRIPTION_CHARS = 20_000
 MAX_QUANTITY = Decimal("1000000000")
 MAX_NOTE_CHARS = 2_000
@@ -49,27 +56,13 @@ class ModerationConflict(TransitionNotAllowed):
     """Another moderator decided the entry first (API: 409)."""
 
 
-# TRANSITIONS: the only legal status changes, and which action makes each.
-# ------------------------------------------------------------------------------
-ALLOWED_FROM: dict[str, tuple[str, ...]] = {
-    "approve": (S.PENDING,),
-    "reject": (S.PENDING,),
-    "request_changes": (S.PENDING,),
-    "revoke": (S.APPROVED,),
-    "withdraw": (S.PENDING, S.CHANGES_REQUESTED),
-    "resubmit": (S.CHANGES_REQUESTED,),
-}
-
-
-MODERATION_ACTIONS = ("approve", "reject", "request_changes")
-
-
 def _enqueue_stats(project_id: int) -> None:
     # By name: the tasks call into this module, so it does not import them (no import cycle).
     enqueue_on_commit("contributions.tasks.refresh_project_stats", project_id)
 
 
-# VALIDATION shared by every path that writes a contribution's content
+# VALIDATION: the one place a contribution's content is checked. The web form and the API
+# serializer only parse their input (text to dates, numbers, rows) and present these errors.
 # ------------------------------------------------------------------------------
 def _clean_evidence(urls: Iterable[str]) -> list[str]:
     cleaned = []
@@ -79,11 +72,15 @@ def _clean_evidence(urls: Iterable[str]) -> list[str]:
             continue
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValidationError({"evidence_urls": f"{url[:80]!r} is not an http(s) link."})
+        if len(url) > MAX_EVIDENCE_URL_CHARS:
             raise ValidationError(
-                {"evidence_urls": f"Evidence must be http(s) links; {url[:80]!r} is not one."}
+                {
+                    "evidence_urls": (
+                        f"An evidence link is at most {MAX_EVIDENCE_URL_CHARS} characters."
+                    )
+                }
             )
-        if len(url) > 500:
-            raise ValidationError({"evidence_urls": "An evidence link is at most 500 characters."})
         if url not in cleaned:
             cleaned.append(url)
     if len(cleaned) > MAX_EVIDENCE_LINKS:
@@ -105,6 +102,9 @@ def artifact_project_error(*, artifact: Artifact | None, project: Project) -> st
 
 
 def _validate_content(*, project: Project, data: dict[str, Any]) -> dict[str, Any]:
+    """Check (and normalise) the content fields in `data`; raise one ValidationError naming every
+    field at fault. A quantity given without a unit counts in its type's typical unit; a type
+    without one (funding) needs the unit said."""
     errors: dict[str, str] = {}
     if "type" in data and data["type"] not in ContributionType.values:
         errors["type"] = "Choose one of the contribution types."
@@ -116,8 +116,8 @@ def _validate_content(*, project: Project, data: dict[str, Any]) -> dict[str, An
         data["title"] = (data["title"] or "").strip()
         if not data["title"]:
             errors["title"] = "Give the contribution a title."
-        elif len(data["title"]) > 200:
-            errors["title"] = "A title is at most 200 characters."
+        elif len(data["title"]) > MAX_TITLE_CHARS:
+            errors["title"] = f"A title is at most {MAX_TITLE_CHARS} characters."
     if len(data.get("description") or "") > MAX_DESCRIPTION_CHARS:
         errors["description"] = f"A description is at most {MAX_DESCRIPTION_CHARS} characters."
     occurred_on = data.get("occurred_on")
@@ -126,14 +126,20 @@ def _validate_content(*, project: Project, data: dict[str, Any]) -> dict[str, An
             errors["occurred_on"] = "Give the date as YYYY-MM-DD."
         elif occurred_on > timezone.localdate():
             errors["occurred_on"] = "The date cannot be in the future."
+    if "unit" in data:
+        data["unit"] = (data["unit"] or "").strip()
     quantity = data.get("quantity")
     if quantity is not None:
         if quantity < 0:
-            errors["quantity"] = "A quantity cannot be negative."
+            errors["quantity"] = (
+                "A quantity cannot be negative: give a number greater than or equal to 0."
+            )
         elif quantity > MAX_QUANTITY:
             errors["quantity"] = "That quantity is implausibly large."
-        elif not (data.get("unit") or "").strip():
-            errors["unit"] = "Say what the quantity counts (e.g. items annotated, GPU-hours)."
+        elif not data.get("unit"):
+            data["unit"] = TYPICAL_UNITS.get(data.get("type") or "", "")
+            if not data["unit"]:
+                errors["unit"] = "Say what the quantity counts (e.g. items annotated, GPU-hours)."
     artifact_error = artifact_project_error(artifact=data.get("artifact"), project=project)
     if artifact_error:
         errors["artifact"] = artifact_error
@@ -214,25 +220,12 @@ def contribution_submit(
     source: str = ContributionSource.WEB,
 ) -> Contribution:
     """A signed-in person logs a contribution; it waits as pending for a maintainer."""
+    given = locals()  # the content arguments, named as in CONTENT_FIELDS
     if not permissions.can_submit(user):
         raise PermissionDenied("Sign in to log a contribution.")
     if project.listing_status != ListingStatus.LISTED:
         raise ValidationError({"project": "Contributions are logged to listed projects only."})
-    data = _validate_content(
-        project=project,
-        data={
-            "type": type,
-            "title": title,
-            "phase": phase,
-            "description": description,
-            "evidence_urls": list(evidence_urls),
-            "occurred_on": occurred_on,
-            "quantity": quantity,
-            "unit": unit.strip(),
-            "compensation": compensation,
-            "artifact": artifact,
-        },
-    )
+    data = _validate_content(project=project, data={name: given[name] for name in CONTENT_FIELDS})
     contributor = contributor_for_user(user=user)
     contribution = Contribution(
         project=project,
@@ -249,20 +242,6 @@ def contribution_submit(
     return contribution
 
 
-EDITABLE_FIELDS = {
-    "type",
-    "title",
-    "phase",
-    "description",
-    "evidence_urls",
-    "occurred_on",
-    "quantity",
-    "unit",
-    "compensation",
-    "artifact",
-}
-
-
 @transaction.atomic
 def contribution_update(
     *,
@@ -276,11 +255,11 @@ def contribution_update(
     contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if not permissions.can_edit(user, contribution):
         raise PermissionDenied("You cannot edit this contribution now.")
-    unknown = set(changes) - EDITABLE_FIELDS
+    unknown = set(changes) - set(CONTENT_FIELDS)
     if unknown:
         raise ValidationError(f"Not an editable field: {', '.join(sorted(unknown))}.")
     # Validate the entry as it will be, not just the changed fields (a quantity needs its unit).
-    merged = {name: getattr(contribution, name) for name in EDITABLE_FIELDS}
+    merged = {name: getattr(contribution, name) for name in CONTENT_FIELDS}
     merged.update(changes)
     data = _validate_content(project=contribution.project, data=merged)
     for name, value in data.items():
@@ -296,10 +275,10 @@ def contribution_update(
 
 @transaction.atomic
 def contribution_withdraw(*, contribution: Contribution, user, note: str = "") -> Contribution:
-    contribution = _lock_for(contribution, action="withdraw", actor=user)
+    contribution = _lock_for(contribution, action=A.WITHDRAW, actor=user)
     if not permissions.can_withdraw(user, contribution):
         raise PermissionDenied("Only its contributor withdraws an entry.")
-    return _transition(contribution, to=S.WITHDRAWN, actor=user, note=note, moderated=False)
+    return _transition(contribution, action=A.WITHDRAW, actor=user, note=note)
 
 
 @transaction.atomic
@@ -313,7 +292,7 @@ def contribution_resubmit(
 ) -> Contribution:
     """The contributor answers a request for changes: the edits are saved and the entry goes back
     to pending, with the answer as the event's note."""
-    contribution = _lock_for(contribution, action="resubmit", actor=user)
+    contribution = _lock_for(contribution, action=A.RESUBMIT, actor=user)
     if not permissions.is_own(user, contribution):
         raise PermissionDenied("Only its contributor answers a request for changes.")
     if changes or languages is not None:
@@ -321,7 +300,7 @@ def contribution_resubmit(
         contribution.refresh_from_db()
     contribution.moderated_by = None
     contribution.moderated_at = None
-    return _transition(contribution, to=S.PENDING, actor=user, note=note, moderated=False)
+    return _transition(contribution, action=A.RESUBMIT, actor=user, note=note)
 
 
 # MODERATION
@@ -340,8 +319,8 @@ def _lock_for(contribution: Contribution, *, action: str, actor) -> Contribution
     locked = Contribution.objects.select_related("project", "contributor", "moderated_by").get(
         pk=contribution.pk
     )
-    if locked.status not in ALLOWED_FROM[action]:
-        if action in MODERATION_ACTIONS and locked.moderated_by is not None:
+    if locked.status not in TRANSITIONS[action].from_statuses:
+        if action in DECISION_ACTIONS and locked.moderated_by is not None:
             raise ModerationConflict(
                 f"Already decided by {locked.moderated_by.username}: this entry is now "
                 f"{locked.get_status_display().lower()}.",
@@ -355,9 +334,12 @@ def _lock_for(contribution: Contribution, *, action: str, actor) -> Contribution
     return locked
 
 
-def _transition(
-    contribution: Contribution, *, to: str, actor, note: str, moderated: bool
-) -> Contribution:
+def _transition(contribution: Contribution, *, action: str, actor, note: str) -> Contribution:
+    """Apply `action` (already checked legal under the row lock) and record its event."""
+    if len(note) > MAX_NOTE_CHARS:
+        raise ValidationError({"note": f"A note is at most {MAX_NOTE_CHARS} characters."})
+    to = TRANSITIONS[action].to
+    moderated = TRANSITIONS[action].by_moderator
     from_status = contribution.status
     contribution.status = to
     fields = ["status", "updated_at"]
@@ -374,44 +356,38 @@ def _transition(
     return contribution
 
 
-def _moderate(contribution: Contribution, *, action: str, to: str, moderator, note: str):
+def _moderate(contribution: Contribution, *, action: str, moderator, note: str):
     locked = _lock_for(contribution, action=action, actor=moderator)
     if not permissions.can_moderate(moderator, locked):
         if permissions.is_own(moderator, locked):
             raise PermissionDenied("Nobody moderates their own contribution.")
         raise PermissionDenied("Only this project's maintainers and staff moderate its entries.")
-    if to in (S.REJECTED, S.CHANGES_REQUESTED) and not note.strip():
+    if TRANSITIONS[action].note_required and not note.strip():
         raise ValidationError({"note": "Say why, so the contributor can act on it."})
-    return _transition(locked, to=to, actor=moderator, note=note, moderated=True)
+    return _transition(locked, action=action, actor=moderator, note=note)
 
 
 @transaction.atomic
 def contribution_approve(*, contribution: Contribution, moderator, note: str = "") -> Contribution:
-    return _moderate(contribution, action="approve", to=S.APPROVED, moderator=moderator, note=note)
+    return _moderate(contribution, action=A.APPROVE, moderator=moderator, note=note)
 
 
 @transaction.atomic
 def contribution_reject(*, contribution: Contribution, moderator, note: str) -> Contribution:
-    return _moderate(contribution, action="reject", to=S.REJECTED, moderator=moderator, note=note)
+    return _moderate(contribution, action=A.REJECT, moderator=moderator, note=note)
 
 
 @transaction.atomic
 def contribution_request_changes(
     *, contribution: Contribution, moderator, note: str
 ) -> Contribution:
-    return _moderate(
-        contribution,
-        action="request_changes",
-        to=S.CHANGES_REQUESTED,
-        moderator=moderator,
-        note=note,
-    )
+    return _moderate(contribution, action=A.REQUEST_CHANGES, moderator=moderator, note=note)
 
 
 @transaction.atomic
 def contribution_revoke(*, contribution: Contribution, moderator, note: str) -> Contribution:
     """Take back an approval: the entry becomes rejected, with the reason as the event's note."""
-    return _moderate(contribution, action="revoke", to=S.REJECTED, moderator=moderator, note=note)
+    return _moderate(contribution, action=A.REVOKE, moderator=moderator, note=note)
 
 
 def contribution_bulk_approve(

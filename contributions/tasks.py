@@ -8,15 +8,12 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 from django.urls import reverse
 
-from contributions.choices import ContributionStatus
+from contributions.choices import DECISION_ACTIONS, TRANSITIONS
 
 logger = logging.getLogger(__name__)
 
-DECISION_WORDS = {
-    ContributionStatus.APPROVED: "approved",
-    ContributionStatus.REJECTED: "rejected",
-    ContributionStatus.CHANGES_REQUESTED: "sent back with a request for changes",
-}
+# The decision mail names the status as the deciding action does ("... was approved").
+DECISION_WORDS = {TRANSITIONS[a].to: TRANSITIONS[a].done for a in DECISION_ACTIONS}
 
 
 # Statistics jobs are full recomputes from the ledger, so running one twice is harmless: they

@@ -12,13 +12,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contributions import permissions, selectors, services
-from contributions.choices import ContributionStatus, ContributionType
+from contributions.choices import (
+    TRANSITIONS,
+    ContributionStatus,
+    ContributionType,
+    ModerationAction,
+    moderation_actions_from,
+)
 from contributions.filters import ContributionFilterSet, ContributorFilterSet
 from contributions.forms import (
     BulkApproveForm,
@@ -29,18 +35,21 @@ from contributions.forms import (
     ResubmitForm,
     WithdrawForm,
 )
-from contributions.models import Contribution, Contributor
+from contributions.models import CONTENT_FIELDS, Contribution
 from core.forms import add_service_errors
 from projects.models import Project
 
 S = ContributionStatus
+A = ModerationAction
 PAGE_SIZE = 50
 MODERATION_SERVICES = {
-    "approve": services.contribution_approve,
-    "reject": services.contribution_reject,
-    "request_changes": services.contribution_request_changes,
-    "revoke": services.contribution_revoke,
+    A.APPROVE: services.contribution_approve,
+    A.REJECT: services.contribution_reject,
+    A.REQUEST_CHANGES: services.contribution_request_changes,
+    A.REVOKE: services.contribution_revoke,
 }
+# How each moderator's button looks (presentation only; which buttons show is the status machine's).
+BUTTON_STYLES = {A.APPROVE: "button-primary", A.REQUEST_CHANGES: "button-secondary"}
 
 
 def _page(request: HttpRequest, queryset, size: int = PAGE_SIZE):
@@ -54,10 +63,8 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 def _visible_contribution(request: HttpRequest, pk: int) -> Contribution:
-    contribution = get_object_or_404(selectors.contribution_detail_queryset(request.user), pk=pk)
-    if not permissions.can_view_contribution(request.user, contribution):
-        raise Http404("No such contribution.")
-    return contribution
+    """The entry if the caller may see it (selectors.contributions_visible_to), else 404."""
+    return get_object_or_404(selectors.contribution_detail_queryset(request.user), pk=pk)
 
 
 # LISTS
@@ -142,7 +149,7 @@ def contribution_create(request: HttpRequest) -> HttpResponse:
 
 
 def _initial_from(contribution: Contribution) -> dict:
-    initial = {name: getattr(contribution, name) for name in ContributionForm.CONTENT_FIELDS}
+    initial = {name: getattr(contribution, name) for name in CONTENT_FIELDS}
     initial["languages"] = list(contribution.languages.all())
     return initial
 
@@ -151,10 +158,7 @@ def _initial_from(contribution: Contribution) -> dict:
 @require_http_methods(["GET", "POST"])
 def contribution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contribution = _visible_contribution(request, pk)
-    if (
-        permissions.is_own(request.user, contribution)
-        and contribution.status == S.CHANGES_REQUESTED
-    ):
+    if permissions.can_resubmit(request.user, contribution):
         return redirect("contributions:contribution_resubmit", pk=contribution.pk)
     if not permissions.can_edit(request.user, contribution):
         raise PermissionDenied("You cannot edit this contribution now.")
@@ -191,7 +195,7 @@ def contribution_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     contribution = _visible_contribution(request, pk)
     if not permissions.is_own(request.user, contribution):
         raise PermissionDenied("Only its contributor answers a request for changes.")
-    if contribution.status != S.CHANGES_REQUESTED:
+    if not permissions.can_resubmit(request.user, contribution):
         messages.info(request, "This entry is not waiting for changes.")
         return redirect(contribution)
     form = ResubmitForm(
@@ -243,7 +247,8 @@ def contribution_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------------------
 def _detail_context(request: HttpRequest, contribution: Contribution, form=None) -> dict:
     user = request.user
-    moderatable = contribution.status in (S.PENDING, S.APPROVED)
+    actions = moderation_actions_from(contribution.status)
+    moderatable = bool(actions)
     history = list(selectors.contribution_history(contribution))
     # The request being answered, shown beside the "changes requested" banner.
     change_request = None
@@ -258,11 +263,16 @@ def _detail_context(request: HttpRequest, contribution: Contribution, form=None)
         "is_own": permissions.is_own(user, contribution),
         "can_edit": permissions.can_edit(user, contribution),
         "can_withdraw": permissions.can_withdraw(user, contribution),
+        "can_resubmit": permissions.can_resubmit(user, contribution),
         "can_moderate": moderatable and permissions.can_moderate(user, contribution),
         "own_and_maintainer": moderatable
         and permissions.is_own(user, contribution)
         and permissions.can_moderate_project(user, contribution),
         "moderation_form": form or ModerationForm(),
+        "moderation_actions": [
+            (action, A(action).label, BUTTON_STYLES.get(action, "button-danger"))
+            for action in actions
+        ],
     }
 
 
@@ -297,13 +307,9 @@ def contribution_moderate(request: HttpRequest, pk: int) -> HttpResponse:
         context = _detail_context(request, contribution, form)
         return render(request, "contributions/contribution_detail.html", context, status=400)
     else:
-        done = {
-            "approve": "approved",
-            "reject": "rejected",
-            "request_changes": "sent back with a request for changes",
-            "revoke": "no longer approved (revoked)",
-        }[action]
-        messages.success(request, f"The entry is {done}. {_mail_sentence(contribution)}")
+        messages.success(
+            request, f"The entry is {TRANSITIONS[action].done}. {_mail_sentence(contribution)}"
+        )
     if request.POST.get("next") == "queue":
         return redirect("contributions:moderation_queue")
     return redirect("contributions:contribution_detail", pk=contribution.pk)
@@ -402,21 +408,9 @@ def contributor_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def contributor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Public profiles for everyone; a private one only for its owner and staff."""
-    contributor = get_object_or_404(
-        Contributor.objects.select_related("affiliation", "country", "user").prefetch_related(
-            "languages"
-        ),
-        pk=pk,
-    )
-    user = request.user
-    own = user.is_authenticated and contributor.user_id == user.pk
-    if not (contributor.is_public and not contributor.is_former) and not (own or user.is_staff):
-        raise Http404("No such profile.")
-    approved = (
-        Contribution.objects.filter(contributor=contributor, status=S.APPROVED)
-        .select_related("project", "artifact")
-        .order_by("-occurred_on", "-id")
-    )
+    contributor = get_object_or_404(selectors.contributors_visible_to(request.user), pk=pk)
+    own = permissions.is_own_profile(request.user, contributor)
+    approved = selectors.contributor_credits(contributor)
     return render(
         request,
         "contributions/contributor_detail.html",

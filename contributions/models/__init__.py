@@ -1,4 +1,4 @@
-from .ledger import Contribution, Contributor, ModerationEvent
+from .ledger import CONTENT_FIELDS, Contribution, Contributor, ModerationEvent
 from .rollups import (
     GlobalMonthlyRollup,
     GlobalStatsState,
@@ -9,6 +9,7 @@ from .rollups import (
 )
 
 __all__ = [
+    "CONTENT_FIELDS",
     "Contribution",
     "Contributor",
     "GlobalMonthlyRollup",

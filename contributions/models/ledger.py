@@ -95,6 +95,23 @@ class Contributor(models.Model):
         return self.user_id is None and not self.is_former
 
 
+# The content of a contribution: what its contributor writes and may edit (its languages, a
+# many-to-many, travel beside these). The service validates exactly these; the web form, the API
+# input serializer, the admin and the edit page's initial values all take this list.
+CONTENT_FIELDS: tuple[str, ...] = (
+    "artifact",
+    "type",
+    "phase",
+    "title",
+    "description",
+    "evidence_urls",
+    "occurred_on",
+    "quantity",
+    "unit",
+    "compensation",
+)
+
+
 class Contribution(models.Model):
     project = models.ForeignKey(
         "projects.Project", on_delete=models.PROTECT, related_name="contributions"

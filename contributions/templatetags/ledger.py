@@ -10,6 +10,7 @@ from django import template
 from django.db.models import Count, Q
 from django.utils.safestring import SafeString
 
+from contributions import permissions
 from contributions.choices import (
     TYPE_DOMAIN,
     ContributionDomain,
@@ -29,6 +30,12 @@ PROJECT_PAGE_RECENT = 25
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> SafeString:
     return render_markdown(text or "")
+
+
+@register.filter(name="has_public_profile")
+def has_public_profile_filter(contributor) -> bool:
+    """`{% if contributor|has_public_profile %}`: contributions.permissions' visibility rule."""
+    return permissions.has_public_profile(contributor)
 
 
 @register.inclusion_tag("contributions/_status.html")

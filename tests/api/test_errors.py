@@ -56,9 +56,10 @@ def test_service_validation_is_a_400_in_the_same_shape(project, contributor_user
 
 
 def test_quantity_without_unit_is_explained(project, contributor_user):
+    # Funding has no typical unit that a bare quantity could count in.
     response = client_for(contributor_user).post(
         "/api/v1/contributions/",
-        {"project": project.slug, "type": "compute_donation", "title": "GPUs", "quantity": 500},
+        {"project": project.slug, "type": "funding", "title": "A grant", "quantity": 500},
         format="json",
     )
     body = assert_error(response, HTTPStatus.BAD_REQUEST)

@@ -167,7 +167,8 @@ def test_contributor_edits_only_while_pending(contributor_user, maintainer, proj
         ({"evidence_urls": ["ftp://example.org/x"]}, "evidence_urls"),
         ({"evidence_urls": [f"https://example.org/{i}" for i in range(11)]}, "evidence_urls"),
         ({"quantity": Decimal(-5)}, "quantity"),
-        ({"quantity": Decimal(10), "unit": ""}, "unit"),
+        # Funding has no typical unit to count a bare quantity in.
+        ({"type": "funding", "quantity": Decimal(10), "unit": ""}, "unit"),
         ({"type": "vibes"}, "type"),
         ({"title": "   "}, "title"),
         ({"description": "x" * 20_001}, "description"),

@@ -85,7 +85,12 @@ CREATE_CASES = [
     Case("no-title", {"title": DROP}, "title", ("required",)),
     Case("empty-title", {"title": ""}, "title", ("blank",)),
     Case("whitespace-title", {"title": "   \t  "}, "title"),
-    Case("quantity-without-unit", {"unit": DROP}, "unit", ("quantity counts",)),
+    Case(
+        "quantity-without-unit",
+        {"type": "funding", "unit": DROP},
+        "unit",
+        ("quantity counts",),
+    ),
     # EXTRA FIELDS: a client may not set what only the platform sets, and a typo must not be
     # dropped in silence (the date would be lost).
     Case("extra-status", {"status": "approved"}, "status"),
