@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from contributions.choices import ContributionStatus
+from contributions.choices import MODERATED_STATUSES, ContributionStatus
 from contributions.models import Contribution, Contributor, ModerationEvent
 from projects.choices import ArtifactKind, GovernanceModel, ListingStatus, OrganisationKind
 from projects.models import (
@@ -128,12 +128,12 @@ class ContributionFactory(factory.django.DjangoModelFactory):
     unit = "items annotated"
     status = ContributionStatus.PENDING
     moderated_by = factory.Maybe(
-        factory.LazyAttribute(lambda c: c.status in ("approved", "rejected", "changes_requested")),
+        factory.LazyAttribute(lambda c: c.status in MODERATED_STATUSES),
         yes_declaration=factory.SubFactory(UserFactory),
         no_declaration=None,
     )
     moderated_at = factory.Maybe(
-        factory.LazyAttribute(lambda c: c.status in ("approved", "rejected", "changes_requested")),
+        factory.LazyAttribute(lambda c: c.status in MODERATED_STATUSES),
         yes_declaration=factory.LazyFunction(timezone.now),
         no_declaration=None,
     )
