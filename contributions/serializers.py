@@ -156,6 +156,12 @@ class _ContentFields(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     quantity = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True
     )
+    unit = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="What the quantity counts; left out, the type's typical unit (funding has none).",
+    )
     languages = serializers.SlugRelatedField(
         slug_field="code", queryset=Language.objects.all(), many=True, required=False
     )

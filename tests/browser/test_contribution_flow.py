@@ -159,7 +159,7 @@ def test_contribution_flow(live_server, ledger_teardown, browser, monkeypatch):
     entry = Contribution.objects.get(title="3,000 Polish preference pairs")
     assert entry.status == "approved"
     assert entry.moderated_by == maintainer
-    assert entry.unit == "items annotated"  # the type's typical unit, filled in by the form
+    assert entry.unit == "items annotated"  # the type's typical unit, filled in by the service
     assert entry.artifact == model
     assert list(entry.languages.values_list("code", flat=True)) == ["pol"]
     assert list(entry.events.values_list("from_status", "to_status")) == [
