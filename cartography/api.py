@@ -27,7 +27,7 @@ from cartography import api_map
 from contributions import api as contributions_api
 from contributions import api_stats
 from projects import api as projects_api
-from projects import api_openness
+from projects.openness import api as openness_api
 
 app_name = "api"
 
@@ -64,7 +64,7 @@ urlpatterns = [
     path("snapshot/", contributions_api.SnapshotView.as_view(), name="snapshot"),
     *api_map.urlpatterns,  # the map's numbers
     *api_stats.urlpatterns,  # statistics, read from the rollups
-    *api_openness.urlpatterns,  # the openness overview, both MOF readings and the index
+    *openness_api.urlpatterns,  # the openness overview, both MOF readings and the index
     *router.urls,
     # Last: any other path under /api/v1/ is a 404 in the API's JSON shape, not an HTML page.
     re_path(r"^[\s\S]*/$", api_not_found, name="not-found"),

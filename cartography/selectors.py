@@ -333,7 +333,7 @@ def map_overview() -> dict[str, object]:
 # ------------------------------------------------------------------------------
 def compare_projects(slugs: list[str]) -> list[Project]:
     """The public projects named, in the order asked, with what the compare view shows."""
-    from projects.models import ArtifactComponent
+    from projects.openness.models import ArtifactComponent
 
     found = {
         p.slug: p
@@ -457,7 +457,7 @@ def upstream_credits(ancestors: list[Artifact]) -> dict[str, object]:
 def project_model_openness(project: Project) -> list[object]:
     """The openness record of each model release of a project (artifacts prefetched with their
     components and licences where the caller did so)."""
-    from projects.openness_records import openness_for
+    from projects.openness.verdicts import openness_for
     from projects.selectors import artifact_lineage
 
     records = []

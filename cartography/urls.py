@@ -17,7 +17,7 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_run_detail, name="import_run_detail"),
     path("accounts/", include("accounts.urls")),
     path("projects/", include("projects.urls")),
-    path("openness/", include("projects.urls_openness")),
+    path("openness/", include("projects.openness.urls")),
     path("contributions/", include("contributions.urls")),
     path("api/v1/", include("cartography.api")),
     # The OpenAPI schema and its documentation pages, outside the version prefix.

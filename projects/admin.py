@@ -12,7 +12,6 @@ from projects import services
 from projects.choices import ListingStatus
 from projects.models import (
     Artifact,
-    ArtifactComponent,
     Country,
     GovernanceChange,
     Language,
@@ -22,6 +21,7 @@ from projects.models import (
     Project,
     ProjectOrganisation,
 )
+from projects.openness.models import ArtifactComponent
 
 
 @admin.register(Country)

@@ -21,7 +21,8 @@ from projects.filters import (
     OrganisationFilterSet,
     ProjectFilterSet,
 )
-from projects.models import ArtifactComponent, Language, Licence, Organisation
+from projects.models import Language, Licence, Organisation
+from projects.openness.models import ArtifactComponent
 from projects.serializers import (
     ArtifactSerializer,
     ArtifactWriteSerializer,

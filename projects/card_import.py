@@ -25,8 +25,9 @@ from django.db import transaction
 from projects import permissions
 from projects.choices import ArtifactKind, DerivationRelation, FactSource, LicenceKind, MOFComponent
 from projects.model_cards import ParsedCard, parse_model_card
-from projects.models import Artifact, ArtifactComponent, Language, Licence, Project
-from projects.openness import use_restriction
+from projects.models import Artifact, Language, Licence, Project
+from projects.openness.licences import use_restriction
+from projects.openness.models import ArtifactComponent
 from projects.services import artifact_save, licence_get
 
 Progress = Callable[[int, int], None]
@@ -241,8 +242,8 @@ def _write_card(
         _card_components(
             artifact=saved, hub_url=hub_url, source_url=fields["source_url"], report=report
         )
-        # The cached verdicts follow the artifact's licence and components (openness_verdicts).
-        from projects.openness_verdicts import openness_refresh
+        # The cached verdicts follow the artifact's licence and components.
+        from projects.openness.verdicts import openness_refresh
 
         openness_refresh(artifact_ids=[saved.pk])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from projects.models import Project
+    from projects.models import Artifact, Project
 
 
 def is_maintainer(user, project: Project) -> bool:
@@ -34,3 +34,13 @@ def can_edit_project(user, project: Project) -> bool:
 can_manage_artifacts = can_edit_project
 can_manage_maintainers = can_edit_project
 can_import_into_project = can_edit_project
+
+
+def can_upload_mot(user, artifact: Artifact) -> bool:
+    """A Model Openness Tool file on one artifact: the maintainers of its project and staff."""
+    return can_manage_artifacts(user, artifact.project)
+
+
+def can_bulk_import(user) -> bool:
+    """Several files at once, creating artifacts and projects: staff only."""
+    return user.is_authenticated and user.is_staff

@@ -177,7 +177,7 @@ def load_cartography(seed: dict | None = None) -> dict[str, LoadReport]:
             artifact.save(update_fields=["derived_from", "derivation_relation", "updated_at"])
             artifacts.updated += 1
 
-    from projects.openness_verdicts import openness_refresh
+    from projects.openness.verdicts import openness_refresh
 
     openness_refresh(
         artifact_ids=Artifact.objects.filter(source=FactSource.SEED).values_list("pk", flat=True)

@@ -8,7 +8,6 @@ from core.serializers import API_URL, ReadSerializer, RefuseUnknownFieldsMixin
 from projects.choices import Motivation, OrganisationRole
 from projects.models import (
     Artifact,
-    ArtifactComponent,
     Country,
     Language,
     Licence,
@@ -16,6 +15,7 @@ from projects.models import (
     Project,
     ProjectOrganisation,
 )
+from projects.openness.models import ArtifactComponent
 from projects.selectors import artifacts_visible_to
 
 

@@ -1,23 +1,31 @@
 """Every write to the registry. Views, the API, the admin, loaders and importers call these.
 
 Each function is keyword-only, atomic, validates before it writes, and records history where the
-domain asks for it (governance changes).
+domain asks for it (governance changes). Importers (projects.card_import,
+projects.openness.importers) write through the functions of the IMPORTED RECORDS section: they
+create and update whole rows as a file describes them, and leave the verdict refresh to the
+importer, which refreshes once per batch.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from projects import permissions
 from projects.choices import (
+    ArtifactKind,
     DerivationRelation,
     FactSource,
+    GovernanceModel,
     ListingStatus,
+    MOFComponent,
     Motivation,
     OrganisationRole,
 )
@@ -32,6 +40,14 @@ from projects.models import (
     Project,
     ProjectOrganisation,
 )
+from projects.openness.models import (
+    ArtifactComponent,
+    ArtifactLicence,
+    AssessmentRating,
+    MotRecord,
+    ThirdPartyAssessment,
+)
+from projects.openness.verdicts import openness_refresh
 
 
 class LastMaintainerError(ValidationError):
@@ -221,9 +237,11 @@ def artifact_save(
     editor,
     artifact: Artifact | None = None,
     languages: Iterable[Language] | None = None,
+    refresh_openness: bool = True,
     **fields: Any,
 ) -> Artifact:
-    """Create an artifact (artifact=None) or update one of the project's artifacts."""
+    """Create an artifact (artifact=None) or update one of the project's artifacts. An importer
+    that refreshes the openness verdicts once for its batch passes refresh_openness=False."""
     if editor is not None and not permissions.can_manage_artifacts(editor, project):
         raise PermissionDenied("Only this project's maintainers and staff manage its artifacts.")
     if artifact is None:
@@ -243,14 +261,13 @@ def artifact_save(
     artifact.save()
     if languages is not None:
         artifact.languages.set(languages)
-    _refresh_openness(artifact)
+    if refresh_openness:
+        _refresh_openness(artifact)
     return artifact
 
 
 def _refresh_openness(artifact: Artifact) -> None:
     """Keep the cached openness verdicts (overview page, API) in step with the record."""
-    from projects.openness_verdicts import openness_refresh
-
     openness_refresh(artifact_ids=[artifact.pk])
 
 
@@ -273,9 +290,6 @@ def artifact_set_components(
     """Record the Model Openness Framework components of a model release, one dict per component
     (component, released, location, licence). A component not given is left as it was; one
     given as neither released nor located nor licensed is removed: "unknown" is no row."""
-    from projects.choices import ArtifactKind, MOFComponent
-    from projects.models import ArtifactComponent
-
     if editor is not None and not permissions.can_manage_artifacts(editor, artifact.project):
         raise PermissionDenied("Only this project's maintainers and staff manage its artifacts.")
     if artifact.kind != ArtifactKind.MODEL:
@@ -303,3 +317,209 @@ def artifact_set_components(
         saved.append(row)
     _refresh_openness(artifact)
     return saved
+
+
+# IMPORTED RECORDS (Model Openness Tool files, Open Source AI Index files)
+# ------------------------------------------------------------------------------
+@dataclass
+class SyncCounts:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    def add(self, other: SyncCounts) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.deleted += other.deleted
+        self.unchanged += other.unchanged
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted)
+
+
+def _sync_rows(
+    model, existing: dict, wanted: Mapping[str, dict], fields: Sequence[str]
+) -> SyncCounts:
+    """Create, update and delete rows of one parent so they equal `wanted` (key -> values);
+    `existing` (key -> row) is the parent's rows as read. Only what differs is written."""
+    existing = dict(existing)
+    counts = SyncCounts()
+    to_create, to_update = [], []
+    for key, values in wanted.items():
+        row = existing.pop(key, None)
+        if row is None:
+            to_create.append(values)
+            continue
+        if all(getattr(row, name) == values[name] for name in fields):
+            counts.unchanged += 1
+            continue
+        for name in fields:
+            setattr(row, name, values[name])
+        to_update.append(row)
+    if to_create:
+        model.objects.bulk_create([model(**values) for values in to_create])
+    if to_update:
+        model.objects.bulk_update(to_update, list(fields))
+    if existing:
+        model.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    counts.created, counts.updated, counts.deleted = len(to_create), len(to_update), len(existing)
+    return counts
+
+
+@transaction.atomic
+def project_import(*, editor, name: str, slug: str, summary: str, source_url: str = "") -> Project:
+    """A project created by an importer for a file's producer: listed at once (the file is
+    public), its governance model not classified yet."""
+    if editor is not None and not permissions.can_bulk_import(editor):
+        raise PermissionDenied("Only staff import files that create projects.")
+    project = Project(
+        name=name,
+        slug=slug,
+        summary=summary,
+        governance_model=GovernanceModel.OTHER,
+        governance_confirmed=False,
+        listing_status=ListingStatus.LISTED,
+        source=FactSource.IMPORT,
+        source_url=source_url,
+    )
+    # The database enforces the constraints; checking each one first costs a query apiece.
+    project.full_clean(validate_unique=False, validate_constraints=False)
+    project.save()
+    return project
+
+
+COMPONENT_FIELDS = (
+    "released",
+    "location",
+    "licence_id",
+    "licence_text",
+    "licence_path",
+    "description",
+    "position",
+    "source",
+    "source_url",
+)
+GLOBAL_LICENCE_FIELDS = ("licence_id", "licence_text", "path", "source", "source_url")
+
+
+def _check_model_release(artifact: Artifact, editor) -> None:
+    if editor is not None and not permissions.can_manage_artifacts(editor, artifact.project):
+        raise PermissionDenied("Only this project's maintainers and staff manage its artifacts.")
+    if artifact.kind != ArtifactKind.MODEL:
+        raise ValidationError("Openness components are recorded for model releases only.")
+
+
+@transaction.atomic
+def artifact_replace_components(
+    *,
+    artifact: Artifact,
+    editor,
+    components: Mapping[str, dict[str, Any]],
+    existing: Mapping[str, ArtifactComponent] | None = None,
+) -> SyncCounts:
+    """Make a model release's component rows exactly `components` (MOF component -> field
+    values, COMPONENT_FIELDS), as a file that describes the whole release says: rows not given
+    are removed. `existing` is the release's rows when the caller has read them already."""
+    _check_model_release(artifact, editor)
+    unknown = [c for c in components if c not in MOFComponent.values]
+    if unknown:
+        raise ValidationError({"component": f"Unknown MOF component(s): {', '.join(unknown)}."})
+    if existing is None:
+        existing = {row.component: row for row in artifact.components.all()}
+    wanted = {
+        key: {"artifact": artifact, "component": key, **{f: v[f] for f in COMPONENT_FIELDS}}
+        for key, v in components.items()
+    }
+    return _sync_rows(ArtifactComponent, existing, wanted, COMPONENT_FIELDS)
+
+
+@transaction.atomic
+def artifact_replace_global_licences(
+    *,
+    artifact: Artifact,
+    editor,
+    licences: Mapping[str, dict[str, Any]],
+    existing: Mapping[str, ArtifactLicence] | None = None,
+) -> SyncCounts:
+    """Make a model release's type-specific global licences exactly `licences` (scope -> field
+    values, GLOBAL_LICENCE_FIELDS); scopes not given are removed."""
+    _check_model_release(artifact, editor)
+    if existing is None:
+        existing = {row.scope: row for row in artifact.global_licences.all()}
+    wanted = {
+        scope: {"artifact": artifact, "scope": scope, **{f: v[f] for f in GLOBAL_LICENCE_FIELDS}}
+        for scope, v in licences.items()
+    }
+    return _sync_rows(ArtifactLicence, existing, wanted, GLOBAL_LICENCE_FIELDS)
+
+
+@transaction.atomic
+def mot_record_save(
+    *, artifact: Artifact, editor, values: dict[str, Any], record: MotRecord | None = None
+) -> bool:
+    """Keep what a Model Openness Tool file says beyond the registry's fields (the export writes
+    it back). Written only where a value differs; True when something was."""
+    _check_model_release(artifact, editor)
+    if record is None:
+        MotRecord.objects.create(
+            artifact=artifact, imported_by=editor, imported_at=timezone.now(), **values
+        )
+        return True
+    diff = {name: value for name, value in values.items() if getattr(record, name) != value}
+    if not diff:
+        return False
+    for name, value in diff.items():
+        setattr(record, name, value)
+    record.imported_by, record.imported_at = editor, timezone.now()
+    record.save(update_fields=[*diff, "imported_by", "imported_at"])
+    return True
+
+
+ASSESSMENT_RATING_FIELDS = ("position", "rating", "raw_class", "links", "notes")
+
+
+@transaction.atomic
+def assessment_import(
+    *,
+    assessor: str,
+    source_file: str,
+    source_commit: str,
+    values: dict[str, Any],
+    ratings: Mapping[str, dict[str, Any]],
+    assessment: ThirdPartyAssessment | None = None,
+) -> tuple[ThirdPartyAssessment, str]:
+    """Store a third-party assessment, keyed by (assessor, file, commit), with exactly these
+    ratings (dimension -> ASSESSMENT_RATING_FIELDS). `assessment` is the stored one with its
+    ratings prefetched, if any. Returns it with "created", "updated" or "unchanged". Imports of
+    assessments run from the command line only."""
+    if assessment is None:
+        assessment = ThirdPartyAssessment.objects.create(
+            assessor=assessor,
+            source_file=source_file,
+            source_commit=source_commit,
+            retrieved_at=timezone.now(),
+            **values,
+        )
+        status, existing = "created", {}
+    else:
+        status, existing = "unchanged", {r.dimension: r for r in assessment.ratings.all()}
+        diff = {k: v for k, v in values.items() if getattr(assessment, k) != v}
+        if diff:
+            for name, value in diff.items():
+                setattr(assessment, name, value)
+            assessment.save(update_fields=list(diff))
+            status = "updated"
+    wanted = {
+        dimension: {
+            "assessment": assessment,
+            "dimension": dimension,
+            **{f: v[f] for f in ASSESSMENT_RATING_FIELDS},
+        }
+        for dimension, v in ratings.items()
+    }
+    counts = _sync_rows(AssessmentRating, existing, wanted, ASSESSMENT_RATING_FIELDS)
+    if status == "unchanged" and counts.changed:
+        status = "updated"
+    return assessment, status

@@ -13,7 +13,7 @@ imports the ledger; what joins both is composed here and pulled in by the templa
 from django import template
 
 from cartography import selectors
-from projects.openness_records import openness_for
+from projects.openness.verdicts import openness_for
 from projects.selectors import artifact_lineage as lineage_of
 
 register = template.Library()

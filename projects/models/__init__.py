@@ -1,11 +1,7 @@
-from .openness import (
-    ArtifactComponent,
-    ArtifactLicence,
-    ArtifactOpenness,
-    AssessmentRating,
-    MotRecord,
-    ThirdPartyAssessment,
-)
+# The openness tables live with their subsystem (projects/openness/models.py); importing that
+# module here registers them with the app, which Django loads through projects.models.
+from projects.openness import models as openness_models  # noqa: F401
+
 from .registry import (
     Artifact,
     Country,
@@ -20,18 +16,12 @@ from .registry import (
 
 __all__ = [
     "Artifact",
-    "ArtifactComponent",
-    "ArtifactLicence",
-    "ArtifactOpenness",
-    "AssessmentRating",
     "Country",
     "GovernanceChange",
     "Language",
     "Licence",
     "Maintainership",
-    "MotRecord",
     "Organisation",
     "Project",
     "ProjectOrganisation",
-    "ThirdPartyAssessment",
 ]

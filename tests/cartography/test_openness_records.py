@@ -1,12 +1,14 @@
-"""The ORM adapter of the openness verdicts (projects/openness_records.py): facts built from
+"""The ORM adapter of the openness verdicts (projects/openness/verdicts.py): facts built from
 ArtifactComponent and Licence rows, verdicts on the seeded models, caveats inherited by lineage."""
 
 import pytest
 
 from projects.choices import ArtifactKind, MOFComponent
-from projects.models import Artifact, ArtifactComponent, Licence
-from projects.openness import UseRestriction, required_for
-from projects.openness_records import openness_for
+from projects.models import Artifact, Licence
+from projects.openness.frameworks import required_for
+from projects.openness.licences import UseRestriction
+from projects.openness.models import ArtifactComponent
+from projects.openness.verdicts import openness_for
 from projects.selectors import artifact_lineage
 from tests import factories
 
@@ -132,7 +134,7 @@ def licence(kind: str) -> Licence:
 
 
 def give(artifact, components, **overrides):
-    from projects.openness import COMPONENT_SPECS
+    from projects.openness.frameworks import COMPONENT_SPECS
 
     for component in components:
         spec = COMPONENT_SPECS[component]

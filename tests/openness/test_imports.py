@@ -12,29 +12,27 @@ from django.core.management import call_command
 from django.db.models import F
 from django.forms.models import model_to_dict
 
-from projects.models import (
-    Artifact,
+from projects.models import Artifact, Licence, Project
+from projects.openness.export import artifact_export_mot, export_queryset
+from projects.openness.importers.index import (
+    current_dimensions,
+    index_files,
+    index_import_many,
+    parse_index_path,
+)
+from projects.openness.importers.mot import MotImportResult, mot_import_many
+from projects.openness.index_file import FROZEN_TO_CURRENT, IndexFormat
+from projects.openness.licences import licence_facts_from_files
+from projects.openness.models import (
     ArtifactComponent,
     ArtifactLicence,
     ArtifactOpenness,
     AssessmentRating,
-    Licence,
     MotRecord,
-    Project,
     ThirdPartyAssessment,
 )
-from projects.mot import MotRelease, parse_mot, parse_mot_file, release_facts
-from projects.openness import licence_facts_from_files, mof_class_reference, mof_class_strict
-from projects.openness_export import artifact_export_mot, export_queryset
-from projects.openness_import import (
-    MotImportResult,
-    current_dimensions,
-    index_files,
-    index_import_many,
-    mot_import_many,
-    parse_index_path,
-)
-from projects.osai_index import FROZEN_TO_CURRENT, IndexFormat
+from projects.openness.mof import mof_class_reference, mof_class_strict
+from projects.openness.mot_file import MotRelease, parse_mot, parse_mot_file, release_facts
 from projects.reference import load_licences_table
 from tests.openness.conftest import (
     CURRENT_COMMIT,

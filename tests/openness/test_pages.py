@@ -1,6 +1,7 @@
 """The openness pages and API: permissions for every role, upload refusals, the overview's
 filters and its bounded query count, the export download and the assessments partial."""
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -11,13 +12,18 @@ from django.urls import include, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
-from projects import api_openness
 from projects.choices import ListingStatus
-from projects.models import ArtifactComponent, ArtifactOpenness, MotRecord, Project
-from projects.mot import parse_mot, parse_mot_file, release_facts
-from projects.openness import licence_facts_from_files, mof_class_reference, mof_class_strict
-from projects.openness_import import index_import, mot_import_many
-from projects.osai_index import parse_index_entry
+from projects.models import Project
+from projects.openness import api as openness_api
+from projects.openness.frameworks import CLASS_LABELS, required_for
+from projects.openness.importers.index import index_import
+from projects.openness.importers.mot import mot_import_many
+from projects.openness.index_file import parse_index_entry
+from projects.openness.licences import licence_facts_from_files
+from projects.openness.models import ArtifactComponent, ArtifactOpenness, MotRecord
+from projects.openness.mof import mof_class_reference, mof_class_strict
+from projects.openness.mot_file import parse_mot, parse_mot_file, release_facts
+from projects.services import artifact_set_components
 from tests import factories
 from tests.openness.conftest import INDEX, MOT, TEST_FILES, expected_results, raw
 
@@ -274,7 +280,7 @@ def test_overview_query_count_does_not_grow_with_rows(
 
 def test_the_openness_schema_has_no_warnings():
     GENERATOR_STATS.reset()
-    generator = SchemaGenerator(patterns=[path("api/v1/", include(api_openness.urlpatterns))])
+    generator = SchemaGenerator(patterns=[path("api/v1/", include(openness_api.urlpatterns))])
     schema = generator.get_schema(request=None, public=True)
     assert "/api/v1/openness/" in schema["paths"]
     assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache
@@ -311,3 +317,45 @@ def test_the_partial_says_so_for_an_artifact_that_is_not_a_model(project):
         Context({"artifact": dataset})
     )
     assert "model releases only" in html
+
+
+# --- one reading per page ---------------------------------------------------------------------
+
+LABEL = re.compile(r'data-testid="(mof-class|reference-class|strict-class)">([^<]+)<')
+
+
+def test_the_artifact_pages_show_one_mof_reading_the_same_as_the_apis(client, model):
+    """A licence only the registry knows (no entry in the tool's files) is read the same way by
+    the artifact page's two openness sections, the openness page and the API: one adapter, one
+    licence lookup. Under the tool's rules an OSI-approved licence counts for every component,
+    so the Class III components under it make Class III; the strict reading wants open data and
+    content licences for the weights and documents, so it gives none."""
+    registry_only = factories.LicenceFactory(
+        identifier="Example-Permissive-1.0", name="Example Permissive Licence"
+    )
+    artifact_set_components(
+        artifact=model,
+        editor=None,
+        components=[
+            {"component": c, "released": True, "licence": registry_only} for c in required_for(3)
+        ],
+    )
+    api = next(
+        row["openness"]
+        for row in client.get("/api/v1/openness/").json()["results"]
+        if row["slug"] == model.slug
+    )
+    assert (api["reference_class"], api["strict_class"]) == (3, 0)
+    reference, strict = CLASS_LABELS[api["reference_class"]], CLASS_LABELS[api["strict_class"]]
+
+    page = client.get(model.get_absolute_url()).content.decode()
+    labels = LABEL.findall(page)
+    assert sorted(labels) == sorted(
+        [("mof-class", strict), ("strict-class", strict), ("reference-class", reference)]
+    )
+    assert f"own rules give <strong>{reference}</strong>" in page
+    openness_page = client.get(f"/openness/artifacts/{model.slug}/").content.decode()
+    assert sorted(LABEL.findall(openness_page)) == [
+        ("reference-class", reference),
+        ("strict-class", strict),
+    ]

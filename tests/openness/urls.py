@@ -4,10 +4,10 @@
 from django.urls import include, path
 
 from cartography.urls import urlpatterns as site_urlpatterns
-from projects import api_openness
+from projects.openness import api as openness_api
 
 urlpatterns = [
-    path("openness/", include("projects.urls_openness")),
-    path("api/v1/", include((api_openness.urlpatterns, "openness_api"))),
+    path("openness/", include("projects.openness.urls")),
+    path("api/v1/", include((openness_api.urlpatterns, "openness_api"))),
     *site_urlpatterns,
 ]

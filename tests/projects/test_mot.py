@@ -10,14 +10,15 @@ import pytest
 import yaml
 
 from projects.choices import MOFComponent
-from projects.mot import (
+from projects.openness.licences import licence_facts_from_files
+from projects.openness.mof import mof_class_reference, mof_class_strict
+from projects.openness.mot_file import (
     MotRelease,
     export_mot,
     parse_mot,
     parse_mot_file,
     release_facts,
 )
-from projects.openness import licence_facts_from_files, mof_class_reference, mof_class_strict
 
 MOT = Path(__file__).resolve().parents[1] / "samples" / "mot"
 MODEL_FILES = sorted((MOT / "models").glob("*.yml"))

@@ -8,26 +8,23 @@ import pytest
 import yaml
 
 from projects.choices import MOFComponent
-from projects.openness import (
+from projects.openness.facts import ComponentFacts, ReleaseFacts, Status, resolve_licence
+from projects.openness.frameworks import (
     COMPONENT_SPECS,
     MOF_COMPONENTS,
-    MOT_OPEN_DATA_LICENCES,
-    ComponentFacts,
     ComponentType,
-    IndexRating,
-    ReleaseFacts,
-    Status,
-    UseRestriction,
     component_from_mot_name,
-    licence_facts_from_files,
-    mof_class_reference,
-    mof_class_strict,
-    osai_index_ratings,
-    osaid_verdict,
     required_for,
-    resolve_licence,
+)
+from projects.openness.index import IndexRating, osai_index_ratings
+from projects.openness.licences import (
+    MOT_OPEN_DATA_LICENCES,
+    UseRestriction,
+    licence_facts_from_files,
     use_restriction,
 )
+from projects.openness.mof import mof_class_reference, mof_class_strict
+from projects.openness.osaid import osaid_verdict
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SPDX = SAMPLES / "spdx" / "licenses.json"

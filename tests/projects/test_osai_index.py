@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from projects.openness import INDEX_DIMENSIONS, IndexRating
-from projects.osai_index import (
+from projects.openness.index import INDEX_DIMENSIONS, IndexRating
+from projects.openness.index_file import (
     CURRENT_DIMENSIONS,
     FROZEN_DIMENSIONS,
     FROZEN_TO_CURRENT,

@@ -6,14 +6,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from projects.models import (
-    Artifact,
-    ArtifactComponent,
-    GovernanceChange,
-    Maintainership,
-    Project,
-    ProjectOrganisation,
-)
+from projects.models import Artifact, GovernanceChange, Maintainership, Project, ProjectOrganisation
+from projects.openness.models import ArtifactComponent
 from tests import factories
 
 pytestmark = pytest.mark.django_db

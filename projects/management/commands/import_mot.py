@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from projects.mot import parse_mot_file
-from projects.openness_import import Counts, MotImportResult, mot_files, mot_import_many
+from projects.openness.importers.mot import MotImportResult, mot_files, mot_import_many
+from projects.openness.mot_file import parse_mot_file
+from projects.services import SyncCounts
 
 
 class Command(BaseCommand):
@@ -48,7 +49,7 @@ class Command(BaseCommand):
     def _summary(self, results, verbosity: int) -> None:
         imported = [r for r in results if isinstance(r, MotImportResult)]
         failed = [r for r in results if isinstance(r, ValidationError)]
-        components, licences = Counts(), Counts()
+        components, licences = SyncCounts(), SyncCounts()
         for result in imported:
             components.add(result.components)
             licences.add(result.licences)

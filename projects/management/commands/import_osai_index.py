@@ -6,13 +6,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from projects.openness_import import (
+from projects.openness.importers.index import (
     current_dimensions,
     index_files,
     index_import_many,
     parse_index_path,
 )
-from projects.osai_index import IndexFormat
+from projects.openness.index_file import IndexFormat
 
 
 class Command(BaseCommand):

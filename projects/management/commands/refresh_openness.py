@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from projects.openness_verdicts import openness_refresh
+from projects.openness.verdicts import openness_refresh
 
 
 class Command(BaseCommand):

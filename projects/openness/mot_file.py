@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 
 from projects.choices import MOFComponent
-from projects.openness import ComponentFacts, ComponentType, ReleaseFacts, component_from_mot_name
+from projects.openness.facts import ComponentFacts, ReleaseFacts
+from projects.openness.frameworks import ComponentType, component_from_mot_name
 
 RELEASE_TYPES = (
     "",

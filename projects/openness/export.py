@@ -14,11 +14,17 @@ import datetime
 from django.db.models import Prefetch
 
 from projects.choices import MOFComponent
-from projects.models import Artifact, ArtifactComponent, ArtifactLicence, MotRecord
-from projects.models.openness import LicenceScope
-from projects.mot import MotComponent, MotFramework, MotLicence, MotRelease, export_mot
-from projects.openness import MOF_COMPONENTS
-from projects.openness_verdicts import distribution_licence
+from projects.models import Artifact
+from projects.openness.frameworks import MOF_COMPONENTS
+from projects.openness.models import ArtifactComponent, ArtifactLicence, LicenceScope, MotRecord
+from projects.openness.mot_file import (
+    MotComponent,
+    MotFramework,
+    MotLicence,
+    MotRelease,
+    export_mot,
+)
+from projects.openness.verdicts import distribution_licence
 
 # The framework block of every file in the tool's repository (mot/README.md).
 DEFAULT_FRAMEWORK = MotFramework("Model Openness Framework", "1.0", "2024-12-15")

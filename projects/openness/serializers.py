@@ -1,16 +1,12 @@
-"""The openness overview in the API: every visible model release with its MOF class under both
-readings and the third-party assessments' summaries, filtered as the page filters
-(projects.filters_openness). `urlpatterns` are relative to /api/v1/."""
+"""The openness overview's API representation: a model release with its cached verdicts (both
+MOF readings) and the third-party assessments' summaries."""
 
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import generics, serializers
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
-from projects.filters_openness import OpennessFilterSet
-from projects.models import Artifact, ArtifactOpenness, Project
-from projects.models.openness import Assessor
-from projects.openness_verdicts import openness_overview
+from projects.models import Artifact, Project
+from projects.openness.models import ArtifactOpenness, Assessor
 
 
 class AssessmentSummarySerializer(serializers.Serializer):
@@ -84,26 +80,3 @@ class OpennessOverviewSerializer(serializers.ModelSerializer):
     def get_licence(self, artifact: Artifact) -> str:
         """The distribution licence as given (an SPDX id only when the source wrote one)."""
         return artifact.licence_text or (artifact.licence.identifier if artifact.licence else "")
-
-
-@extend_schema(
-    summary="Openness of model releases",
-    description=(
-        "Every visible model release with its Model Openness Framework class under the Model "
-        "Openness Tool's rules and under the strict reading (a licence fit for each "
-        "component's type), and the Open Source AI Index assessments with the dimensions where "
-        "they disagree with the platform. Filters as on the overview page."
-    ),
-    tags=["openness"],
-)
-class OpennessOverviewList(generics.ListAPIView):
-    serializer_class = OpennessOverviewSerializer
-    filterset_class = OpennessFilterSet
-
-    def get_queryset(self):
-        return openness_overview(self.request.user)
-
-
-urlpatterns = [
-    path("openness/", OpennessOverviewList.as_view(), name="openness-overview"),
-]

@@ -25,20 +25,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from projects import selectors
 from projects.choices import ArtifactKind
-from projects.filters_openness import OpennessFilterSet
 from projects.models import Artifact
-from projects.mot import parse_mot
-from projects.openness_export import artifact_export_mot, export_file_name, export_queryset
-from projects.openness_import import (
+from projects.openness.export import artifact_export_mot, export_file_name, export_queryset
+from projects.openness.filters import OpennessFilterSet
+from projects.openness.importers.common import safe_file_name
+from projects.openness.importers.mot import (
+    FATAL_PROBLEMS,
     MAX_MOT_FILE_BYTES,
     MOT_FILE_SUFFIXES,
-    can_bulk_import,
-    can_upload_mot,
     mot_import,
     mot_import_many,
-    safe_file_name,
 )
-from projects.openness_verdicts import openness_overview, openness_panel
+from projects.openness.mot_file import parse_mot
+from projects.openness.verdicts import openness_overview, openness_panel
+from projects.permissions import can_bulk_import, can_upload_mot
 
 PAGE_SIZE = 50
 # Django refuses more than DATA_UPLOAD_MAX_NUMBER_FILES (100 by default) files in one request.
@@ -191,7 +191,7 @@ def _read_uploads(request: HttpRequest, handler: MotUploadHandler):
         errors.append((HTTPStatus.BAD_REQUEST, "Choose a Model Openness Tool file to upload."))
     for name, text in files:
         release = parse_mot(text, source=name)
-        fatal = [p for p in release.problems if p.startswith(("not valid YAML", "no 'release'"))]
+        fatal = [p for p in release.problems if p.startswith(FATAL_PROBLEMS)]
         if fatal:
             errors.append(
                 (

@@ -5,7 +5,7 @@ Two formats (tests/samples/osai-index/README.md): the frozen "Opening up ChatGPT
 `_parameters.yml`). Both rate a model family open / partial / closed per dimension with evidence
 links and notes. Parsing never raises on content; what is missing or odd goes into `problems`.
 These are third-party assessments: the platform stores them next to its own verdicts
-(projects.openness), it does not overwrite one with the other.
+(projects.openness.index), it does not overwrite one with the other.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from projects.openness import IndexRating
+from projects.openness.index import IndexRating
 
 
 class IndexFormat(StrEnum):
