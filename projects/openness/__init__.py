@@ -15,10 +15,10 @@ database:
 
 Around them, the registry side: `models.py` (components, global licences, MOT records,
 third-party assessments, cached verdicts), `verdicts.py` (THE adapter: facts from the ORM, the
-one licence lookup, every verdict a page or the API shows, the verdict cache), `export.py`,
-`importers/` (MOT files, the index; they write through projects.services and ask
-projects.permissions), and the web and API sides (`views.py`, `urls.py`, `api.py`,
-`serializers.py`, `filters.py`).
+one licence lookup, every verdict a page or the API shows, the verdict cache), `selectors.py`
+(the pages' reads), `export.py`, `importers/` (MOT files, the index; they write through
+projects.services and ask projects.permissions), and the web and API sides (`views.py`,
+`urls.py`, `api.py`, `serializers.py`, `filters.py`).
 
 Why a subpackage of the `projects` app and not an app of its own: its tables hang off the
 registry's (`Artifact.components`, `Artifact.openness`), and the registry's own services and

@@ -8,8 +8,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from projects.openness.filters import OpennessFilterSet
+from projects.openness.selectors import openness_overview
 from projects.openness.serializers import OpennessOverviewSerializer
-from projects.openness.verdicts import openness_overview
 
 
 @extend_schema(

@@ -37,7 +37,7 @@ from projects.openness.importers.mot import (
     mot_import_many,
 )
 from projects.openness.mot_file import parse_mot
-from projects.openness.verdicts import openness_overview, openness_panel
+from projects.openness.selectors import openness_overview, openness_panel
 from projects.permissions import can_bulk_import, can_upload_mot
 
 PAGE_SIZE = 50

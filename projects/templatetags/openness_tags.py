@@ -3,7 +3,7 @@ third-party assessments, so any page can show them without its view computing an
 
 from django import template
 
-from projects.openness.verdicts import openness_panel
+from projects.openness.selectors import openness_panel
 
 register = template.Library()
 
