@@ -333,7 +333,7 @@ def map_overview() -> dict[str, object]:
 # ------------------------------------------------------------------------------
 def compare_projects(slugs: list[str]) -> list[Project]:
     """The public projects named, in the order asked, with what the compare view shows."""
-    from projects.openness.models import ArtifactComponent
+    from projects.models.openness import ArtifactComponent
 
     found = {
         p.slug: p

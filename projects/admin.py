@@ -21,7 +21,7 @@ from projects.models import (
     Project,
     ProjectOrganisation,
 )
-from projects.openness.models import ArtifactComponent
+from projects.models.openness import ArtifactComponent
 
 
 @admin.register(Country)

@@ -22,7 +22,7 @@ from projects.filters import (
     ProjectFilterSet,
 )
 from projects.models import Language, Licence, Organisation
-from projects.openness.models import ArtifactComponent
+from projects.models.openness import ArtifactComponent
 from projects.serializers import (
     ArtifactSerializer,
     ArtifactWriteSerializer,

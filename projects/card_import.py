@@ -26,8 +26,8 @@ from projects import permissions
 from projects.choices import ArtifactKind, DerivationRelation, FactSource, LicenceKind, MOFComponent
 from projects.model_cards import ParsedCard, parse_model_card
 from projects.models import Artifact, Language, Licence, Project
+from projects.models.openness import ArtifactComponent
 from projects.openness.licences import use_restriction
-from projects.openness.models import ArtifactComponent
 from projects.services import artifact_save, licence_get
 
 Progress = Callable[[int, int], None]

@@ -15,7 +15,7 @@ from projects.models import (
     Project,
     ProjectOrganisation,
 )
-from projects.openness.models import ArtifactComponent
+from projects.models.openness import ArtifactComponent
 from projects.selectors import artifacts_visible_to
 
 

@@ -10,7 +10,7 @@ importer, which refreshes once per batch.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,14 +40,13 @@ from projects.models import (
     Project,
     ProjectOrganisation,
 )
-from projects.openness.models import (
+from projects.models.openness import (
     ArtifactComponent,
     ArtifactLicence,
     AssessmentRating,
     MotRecord,
     ThirdPartyAssessment,
 )
-from projects.openness.verdicts import openness_refresh
 
 
 class LastMaintainerError(ValidationError):
@@ -266,9 +265,16 @@ def artifact_save(
     return artifact
 
 
+# What must follow a change of an artifact's record: the cached openness verdicts (overview
+# page, API). projects.openness registers its refresh here when the app is ready
+# (ProjectsConfig.ready), so the registry's services keep the cache current without importing
+# the openness package, which imports these services in turn.
+ARTIFACT_RECORD_CHANGED: list[Callable[..., Any]] = []
+
+
 def _refresh_openness(artifact: Artifact) -> None:
-    """Keep the cached openness verdicts (overview page, API) in step with the record."""
-    openness_refresh(artifact_ids=[artifact.pk])
+    for refresh in ARTIFACT_RECORD_CHANGED:
+        refresh(artifact_ids=[artifact.pk])
 
 
 def licence_get(identifier: str) -> Licence | None:

@@ -1,7 +1,11 @@
-# The openness tables live with their subsystem (projects/openness/models.py); importing that
-# module here registers them with the app, which Django loads through projects.models.
-from projects.openness import models as openness_models  # noqa: F401
-
+from .openness import (
+    ArtifactComponent,
+    ArtifactLicence,
+    ArtifactOpenness,
+    AssessmentRating,
+    MotRecord,
+    ThirdPartyAssessment,
+)
 from .registry import (
     Artifact,
     Country,
@@ -16,12 +20,18 @@ from .registry import (
 
 __all__ = [
     "Artifact",
+    "ArtifactComponent",
+    "ArtifactLicence",
+    "ArtifactOpenness",
+    "AssessmentRating",
     "Country",
     "GovernanceChange",
     "Language",
     "Licence",
     "Maintainership",
+    "MotRecord",
     "Organisation",
     "Project",
     "ProjectOrganisation",
+    "ThirdPartyAssessment",
 ]

@@ -13,8 +13,7 @@ database:
     mot_file.py     Model Openness Tool files, parsed and written back
     index_file.py   Open Source AI Index files (both formats), parsed
 
-Around them, the registry side: `models.py` (components, global licences, MOT records,
-third-party assessments, cached verdicts), `verdicts.py` (THE adapter: facts from the ORM, the
+Around them, the registry side: `verdicts.py` (THE adapter: facts from the ORM, the
 one licence lookup, every verdict a page or the API shows, the verdict cache), `selectors.py`
 (the pages' reads), `export.py`, `importers/` (MOT files, the index; they write through
 projects.services and ask projects.permissions), and the web and API sides (`views.py`,
@@ -27,6 +26,6 @@ page shows them). As a separate app, `projects` would import it and it would imp
 a cycle between apps. Inside the app the arrows between apps stay one way (contributions ->
 projects), the models keep the app label `projects`, and no table moves (no migration).
 
-Keep this file free of imports: projects.models imports projects.openness.models while the
+Keep this file free of imports: projects.models imports projects.models.openness while the
 app registry loads.
 """

@@ -15,8 +15,8 @@ from django.db.models import Prefetch
 
 from projects.choices import MOFComponent
 from projects.models import Artifact
+from projects.models.openness import ArtifactComponent, ArtifactLicence, LicenceScope, MotRecord
 from projects.openness.frameworks import MOF_COMPONENTS
-from projects.openness.models import ArtifactComponent, ArtifactLicence, LicenceScope, MotRecord
 from projects.openness.mot_file import (
     MotComponent,
     MotFramework,

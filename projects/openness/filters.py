@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from projects.choices import GovernanceModel
 from projects.models import Artifact
-from projects.openness.models import MOF_CLASSES
+from projects.models.openness import MOF_CLASSES
 
 CLASS_CHOICES = [(str(value), label) for value, label in MOF_CLASSES]
 DISAGREEMENT_CHOICES = [

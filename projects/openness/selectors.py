@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from projects import selectors
 from projects.choices import ArtifactKind, MOFComponent
 from projects.models import Artifact
+from projects.models.openness import ThirdPartyAssessment
 from projects.openness.frameworks import COMPONENT_SPECS
 from projects.openness.index import DerivedRating
-from projects.openness.models import ThirdPartyAssessment
 from projects.openness.mof import MOFVerdict
 from projects.openness.verdicts import (
     DIMENSION_NAMES,

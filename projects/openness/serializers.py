@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from projects.models import Artifact, Project
-from projects.openness.models import ArtifactOpenness, Assessor
+from projects.models.openness import ArtifactOpenness, Assessor
 
 
 class AssessmentSummarySerializer(serializers.Serializer):

@@ -44,6 +44,14 @@ from django.utils import timezone
 
 from projects.choices import ArtifactKind, FactSource, MOFComponent
 from projects.models import Artifact, Licence
+from projects.models.openness import (
+    ArtifactComponent,
+    ArtifactLicence,
+    ArtifactOpenness,
+    AssessmentRating,
+    Assessor,
+    ThirdPartyAssessment,
+)
 from projects.openness.facts import ComponentFacts, Reason, ReleaseFacts, Status
 from projects.openness.frameworks import COMPONENT_SPECS
 from projects.openness.index import INDEX_DIMENSIONS, DerivedRating, osai_index_ratings
@@ -55,14 +63,6 @@ from projects.openness.licences import (
     licence_facts_from_files,
     make_licence_facts,
     use_restriction,
-)
-from projects.openness.models import (
-    ArtifactComponent,
-    ArtifactLicence,
-    ArtifactOpenness,
-    AssessmentRating,
-    Assessor,
-    ThirdPartyAssessment,
 )
 from projects.openness.mof import Difference, MOFVerdict, mof_class_reference, mof_class_strict
 from projects.openness.osaid import OSAIDVerdict, osaid_verdict

@@ -5,9 +5,9 @@ import pytest
 
 from projects.choices import ArtifactKind, MOFComponent
 from projects.models import Artifact, Licence
+from projects.models.openness import ArtifactComponent
 from projects.openness.frameworks import required_for
 from projects.openness.licences import UseRestriction
-from projects.openness.models import ArtifactComponent
 from projects.openness.verdicts import openness_for
 from projects.selectors import artifact_lineage
 from tests import factories

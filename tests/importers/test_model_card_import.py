@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from projects.card_import import hub_slug, model_card_import, repo_id_from_filename
 from projects.choices import ArtifactKind, FactSource, MOFComponent
 from projects.models import Artifact, Licence, Project
-from projects.openness.models import ArtifactComponent
+from projects.models.openness import ArtifactComponent
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,14 @@ from django.db.models import F
 from django.forms.models import model_to_dict
 
 from projects.models import Artifact, Licence, Project
+from projects.models.openness import (
+    ArtifactComponent,
+    ArtifactLicence,
+    ArtifactOpenness,
+    AssessmentRating,
+    MotRecord,
+    ThirdPartyAssessment,
+)
 from projects.openness.export import artifact_export_mot, export_queryset
 from projects.openness.importers.index import (
     current_dimensions,
@@ -23,14 +31,6 @@ from projects.openness.importers.index import (
 from projects.openness.importers.mot import MotImportResult, mot_import_many
 from projects.openness.index_file import FROZEN_TO_CURRENT, IndexFormat
 from projects.openness.licences import licence_facts_from_files
-from projects.openness.models import (
-    ArtifactComponent,
-    ArtifactLicence,
-    ArtifactOpenness,
-    AssessmentRating,
-    MotRecord,
-    ThirdPartyAssessment,
-)
 from projects.openness.mof import mof_class_reference, mof_class_strict
 from projects.openness.mot_file import MotRelease, parse_mot, parse_mot_file, release_facts
 from projects.reference import load_licences_table

@@ -14,13 +14,13 @@ from drf_spectacular.generators import SchemaGenerator
 
 from projects.choices import ListingStatus
 from projects.models import Project
+from projects.models.openness import ArtifactComponent, ArtifactOpenness, MotRecord
 from projects.openness import api as openness_api
 from projects.openness.frameworks import CLASS_LABELS, required_for
 from projects.openness.importers.index import index_import
 from projects.openness.importers.mot import mot_import_many
 from projects.openness.index_file import parse_index_entry
 from projects.openness.licences import licence_facts_from_files
-from projects.openness.models import ArtifactComponent, ArtifactOpenness, MotRecord
 from projects.openness.mof import mof_class_reference, mof_class_strict
 from projects.openness.mot_file import parse_mot, parse_mot_file, release_facts
 from projects.services import artifact_set_components

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Artifact, GovernanceChange, Maintainership, Project, ProjectOrganisation
-from projects.openness.models import ArtifactComponent
+from projects.models.openness import ArtifactComponent
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from projects import services
 from projects.choices import ArtifactKind
 from projects.models import Artifact, Organisation, Project
+from projects.models.openness import AssessmentRating, Assessor, ThirdPartyAssessment
 from projects.openness.importers.common import cut, hf_key, lower
 from projects.openness.index_file import (
     CURRENT_DIMENSIONS,
@@ -29,7 +30,6 @@ from projects.openness.index_file import (
     parse_frozen_project,
     parse_index_entry,
 )
-from projects.openness.models import AssessmentRating, Assessor, ThirdPartyAssessment
 from projects.openness.verdicts import openness_refresh
 
 FROZEN_INDEX_REPOSITORY = "https://github.com/opening-up-chatgpt/opening-up-chatgpt.github.io"

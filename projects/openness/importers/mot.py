@@ -34,9 +34,9 @@ from django.utils.text import slugify
 from projects import permissions, services
 from projects.choices import ArtifactKind, FactSource
 from projects.models import Artifact, Licence, Organisation, Project
+from projects.models.openness import ArtifactComponent, ArtifactLicence, LicenceScope, MotRecord
 from projects.openness.importers.common import fit, hf_key, lower, unique_slug, valid_url
 from projects.openness.licences import UNLICENSED
-from projects.openness.models import ArtifactComponent, ArtifactLicence, LicenceScope, MotRecord
 from projects.openness.mot_file import MotRelease, parse_mot
 from projects.openness.verdicts import openness_refresh
 from projects.services import SyncCounts
