@@ -49,6 +49,12 @@ def home(request: HttpRequest) -> HttpResponse:
             link_for=projects_in,
             chart_id="map-projects",
         ),
+        "projects_map_legend": worldmap.render_choropleth_legend(
+            data["projects_by_country"], value_label="projects"
+        ),
+        "contributions_map_legend": worldmap.render_choropleth_legend(
+            data["contributions_by_country"], value_label="approved contributions"
+        ),
         "contributions_map": worldmap.render_choropleth(
             data["contributions_by_country"],
             title="Approved contributions by country of the project",
@@ -209,12 +215,15 @@ def compare(request: HttpRequest) -> HttpResponse:
                         ],
                         title=f"Lifecycle phases: {project.name}",
                         chart_id=f"chart-compare-phases-{project.slug}",
+                        legend=False,
                     )
                 ),
+                # The chart's legend: each phase with its colour and count.
                 "phase_rows": [
                     (
                         str(phase.label),
                         (summary.by_phase or {}).get(phase.value, 0) if summary else 0,
+                        f"phase-{phase.value}",
                     )
                     for phase in LifecyclePhase
                 ],

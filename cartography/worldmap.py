@@ -409,6 +409,38 @@ def render_choropleth(
     return "".join(out)
 
 
+def render_choropleth_legend(
+    values: Mapping[str, float],
+    *,
+    value_label: str,
+    value_format: str | Callable[[float], str] | None = None,
+) -> str:
+    """The choropleth's legend as HTML, for narrow screens: inside the scaled-down SVG its text
+    shrinks with the map (a 390 px phone shows it at about 6 px). The same classes as the map."""
+    fmt = _formatter(value_format)
+    drawn_codes = {country.alpha2 for country in map_countries()}
+    data = {
+        key.upper(): value
+        for key, value in values.items()
+        if value is not None and key.upper() in drawn_codes
+    }
+    bins, _ = classify(data)
+    items = []
+    for item in bins:
+        label = fmt(item.lower)
+        if item.upper != item.lower:
+            label = f"{label}\u2013{fmt(item.upper)}"
+        items.append((item.css_class, label))
+    items.append((NODATA_CLASS, "No data"))
+    entries = "".join(
+        f'<li><span class="swatch {css}"></span>{escape(label)}</li>' for css, label in items
+    )
+    return (
+        f'<div class="map-legend" aria-hidden="true"><p>{escape(value_label.capitalize())}</p>'
+        f"<ul>{entries}</ul></div>"
+    )
+
+
 def _counted(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -487,17 +519,19 @@ def render_stacked_bar(
     *,
     title: str,
     chart_id: str | None = None,
+    legend: bool = True,
 ) -> str:
     """One 100% bar split into (label, value, css_class) segments, with a legend of shares.
 
     The css_class names the segment's fill in site.css (e.g. ``domain-data``, ``share-noncode``);
-    only letters, digits, ``-`` and ``_`` are accepted.
+    only letters, digits, ``-`` and ``_`` are accepted. ``legend=False`` draws the bar alone, for
+    narrow places (a compare column) whose page gives the legend as text.
     """
     parts = [(str(label), max(value or 0, 0), _css_class(css)) for label, value, css in parts]
     total = sum(value for _, value, _ in parts)
     cid = _chart_id("stack", title, chart_id)
     columns = 3
-    legend_rows = math.ceil(len(parts) / columns) if parts else 0
+    legend_rows = math.ceil(len(parts) / columns) if parts and legend else 0
     height = 48 + legend_rows * 26
     desc = "; ".join(
         f"{label}: {format_number(value)} ({_share(value, total)})" for label, value, _ in parts
@@ -520,7 +554,7 @@ def render_stacked_bar(
             f'<rect class="{NODATA_CLASS}" x="{MARGIN}" y="8" width="{bar_width}" height="32"/>'
         )
     column_width = bar_width / columns
-    for index, (label, value, css) in enumerate(parts):
+    for index, (label, value, css) in enumerate(parts if legend else []):
         x = MARGIN + (index % columns) * column_width
         y = 52 + (index // columns) * 26
         text = f"{_truncate(label, 32)} {_share(value, total)}"

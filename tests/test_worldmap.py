@@ -1,6 +1,7 @@
 """The server-rendered SVG charts: TopoJSON decoding, the choropleth, bars and stacked bars."""
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 
@@ -250,3 +251,27 @@ def test_every_chart_class_is_styled():
     css = (TOPOJSON_FILE.parents[2] / "css" / "site.css").read_text(encoding="utf-8")
     for name in ["q0", "q1", "q2", "q3", "q4", "q5", "nodata", "bar", "share-code"]:
         assert f".{name} " in css or f".{name}," in css, name
+
+
+def test_the_html_legend_has_the_maps_classes_for_narrow_screens():
+    values = {"DE": 1, "FR": 2500, "PL": 1}
+    legend = worldmap.render_choropleth_legend(values, value_label="projects")
+    svg = render_choropleth(values, title="t", value_label="projects")
+    svg_legend = next(g for g in _parse(svg).iter(f"{SVG}g") if g.get("class") == "legend")
+    svg_classes = [r.get("class") for r in svg_legend.iter(f"{SVG}rect")]
+    assert re.findall(r'class="swatch ([a-z0-9]+)"', legend) == svg_classes
+    assert re.findall(r"</span>([^<]+)</li>", legend) == ["1", "2,500", "No data"]
+    assert legend.startswith('<div class="map-legend" aria-hidden="true"><p>Projects</p>')
+
+
+def test_a_stacked_bar_without_legend_draws_the_bar_alone():
+    parts = [("Pre-training", 2, "phase-pre_training"), ("Post-release", 1, "phase-post_release")]
+    full = _parse(render_stacked_bar(parts, title="t"))
+    bare = _parse(render_stacked_bar(parts, title="t", legend=False))
+    assert len(list(full.iter(f"{SVG}text"))) == 2
+    assert list(bare.iter(f"{SVG}text")) == []
+    assert [r.get("class") for r in bare.iter(f"{SVG}rect")] == [
+        "segment phase-pre_training",
+        "segment phase-post_release",
+    ]
+    assert float(bare.get("viewBox").split()[3]) < float(full.get("viewBox").split()[3])

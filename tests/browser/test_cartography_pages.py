@@ -6,7 +6,6 @@ Each page must load without a console error and without a request to any host bu
 server (the platform works offline); a screenshot of each is saved under test-output/screenshots/.
 """
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,32 +15,9 @@ from contributions.models import Contribution
 from projects.models import Artifact, Project
 from projects.seed import load_cartography
 from tests import factories
+from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

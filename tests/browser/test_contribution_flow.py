@@ -17,15 +17,6 @@ from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 PASSWORD = "a-long-test-passphrase"  # tests.factories.UserFactory's password
 NEW_PASSWORD = "Annotating-Polish-pairs-2025"
@@ -42,19 +33,6 @@ def ledger_teardown():
 
     Contribution.objects.filter(status="approved").update(status="withdrawn")
     ProjectLedgerVersion.objects.all().delete()
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield instance
-        instance.close()
 
 
 def sign_in(page, base: str, username: str, password: str) -> None:
