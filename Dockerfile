@@ -9,8 +9,9 @@ COPY requirements/ requirements/
 RUN pip install --no-cache-dir -r requirements/production.txt
 
 COPY . .
-# Static files are collected at build time; a throwaway key is enough for that step.
-RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
+# Static files are collected at build time; a throwaway key and cache address (never connected
+# to) are enough for that step.
+RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost CACHE_URL=redis://localhost:6379/1 \
     python manage.py collectstatic --noinput --settings=cartography.settings.production
 
 RUN useradd --create-home --uid 1000 app && chown -R app /app

@@ -1,6 +1,7 @@
 """The admin for accounts. Deleting an account goes through the ledger's service (personal data
 removed, credited work kept), never a row delete."""
 
+from allauth.socialaccount.admin import SocialApp
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -60,3 +61,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             # Staff act for the owner here: the service only lets an owner revoke.
             token_revoke(token=token, user=token.user)
         self.message_user(request, "Revoked.", messages.SUCCESS)
+
+
+# Sign-in apps come from the environment (settings/accounts.py); rows here would be ignored.
+admin.site.unregister(SocialApp)

@@ -7,9 +7,9 @@ from django.db import models
 class User(AbstractUser):
     """A person who signs in. Their public identity lives in `contributions.Contributor`.
 
-    Deleting an account scrubs it instead of removing the row (see `accounts.services`): moderation
-    events and credited contributions keep pointing at a "former contributor", so a project's
-    history and statistics stay true.
+    Deleting an account scrubs it instead of removing the row (see
+    `contributions.services.account_delete`): moderation events and credited contributions keep
+    pointing at a "former contributor", so a project's history and statistics stay true.
     """
 
     is_former = models.BooleanField(

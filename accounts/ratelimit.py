@@ -1,4 +1,6 @@
 """Sign-in rate limiting: failed attempts counted per account and per address in Django's cache.
+Applied to every password check allauth makes, through accounts.adapter.AccountAdapter. (Password
+reset requests are limited by allauth's own rate limits: see settings/accounts.py.)
 
 Two counters, because they stop different attacks: per account stops guessing one person's
 password from many addresses; per address stops one client trying many accounts. Each counter is a
@@ -70,25 +72,3 @@ def reset_account(*, username: str) -> None:
 
 def window_minutes() -> int:
     return max(1, _limits()[0].window_seconds // 60)
-
-
-# PASSWORD RESET: every request counts (a reset mails a person, success or not), per account
-# (the address asked for) and per client address.
-RESET_LIMITS = (Limit("reset-account", 3, 60 * 60), Limit("reset-address", 10, 60 * 60))
-
-
-def reset_request_allowed(*, email: str, address: str) -> bool:
-    """Count one password-reset request; False once either counter is over its limit."""
-    values = {"reset-account": email or "", "reset-address": address or "unknown"}
-    allowed = True
-    for limit in RESET_LIMITS:
-        key = _key(limit.scope, values[limit.scope])
-        if cache.add(key, 1, timeout=limit.window_seconds):
-            continue
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=limit.window_seconds)
-            continue
-        allowed = allowed and count <= limit.max_failures
-    return allowed

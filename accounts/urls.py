@@ -1,52 +1,16 @@
-from django.contrib.auth import views as auth_views
-from django.urls import include, path, reverse_lazy
+"""This site's account pages, under accounts/ beside allauth's (cartography/urls.py includes
+this module first, so the sign-in view here answers accounts/login/ in place of allauth's)."""
+
+from django.urls import include, path
 
 from accounts import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("signup/", views.sign_up, name="signup"),
-    path("login/", views.SignInView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # allauth's `account_login`, with the site's sign-in limits: reverse it by that name.
+    path("login/", views.SignInView.as_view()),
     path("profile/", views.profile, name="profile"),
     path("delete/", views.delete_account, name="delete"),
     path("tokens/", include("accounts.token_urls")),
-    path(
-        "password/change/",
-        auth_views.PasswordChangeView.as_view(
-            success_url=reverse_lazy("accounts:password_change_done")
-        ),
-        name="password_change",
-    ),
-    path(
-        "password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
-    path(
-        "password/reset/",
-        views.ThrottledPasswordResetView.as_view(
-            success_url=reverse_lazy("accounts:password_reset_done"),
-            email_template_name="registration/password_reset_email.txt",
-        ),
-        name="password_reset",
-    ),
-    path(
-        "password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            success_url=reverse_lazy("accounts:password_reset_complete")
-        ),
-        name="password_reset_confirm",
-    ),
-    path(
-        "password/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
 ]

@@ -118,3 +118,53 @@ def rate_limited(*, request: HttpRequest) -> None:
             "address": _address(request),
         },
     )
+
+
+def credit_claimed(
+    *,
+    user_id: int,
+    contributor_id: int,
+    kind: str,
+    credits: int,
+    placeholder_id: int | None,
+    merged: bool,
+) -> None:
+    """A person proved a key (a connected account, a verified address) and received the credit
+    imported under it. The key itself is not logged: an e-mail address is personal data."""
+    logger.info(
+        "credit claimed",
+        extra={
+            "event": "credit.claimed",
+            "actor_id": user_id,
+            "object": f"contributions.contributor:{contributor_id}",
+            "kind": kind,
+            "credits": credits,
+            "placeholder_id": placeholder_id,
+            "merged": merged,
+        },
+    )
+
+
+def credit_claim_refused(*, user_id: int, kind: str, holder_user_id: int | None) -> None:
+    """A proven key is held by another account that signs in: the accounts were not merged."""
+    logger.warning(
+        "credit claim refused",
+        extra={
+            "event": "credit.claim_refused",
+            "actor_id": user_id,
+            "kind": kind,
+            "holder_user_id": holder_user_id,
+        },
+    )
+
+
+def identity_changed(*, user_id: int, provider: str, connected: bool) -> None:
+    """A GitHub, Hugging Face or ORCID account connected to (or disconnected from) an account."""
+    logger.info(
+        "identity connected" if connected else "identity disconnected",
+        extra={
+            "event": "auth.identity_connected" if connected else "auth.identity_disconnected",
+            "actor_id": user_id,
+            "provider": provider,
+        },
+    )

@@ -1,7 +1,8 @@
 """Signal receivers of the site, connected in CartographyConfig.ready().
 
-Two jobs: the audit log (moderation decisions, failed sign-ins) without touching the services,
-and carrying the request id from a web request into the Celery jobs it enqueues.
+Two jobs: the audit log (moderation decisions, failed sign-ins, credit claims, connected
+accounts) without touching the services, and carrying the request id from a web request into
+the Celery jobs it enqueues.
 """
 
 from __future__ import annotations
@@ -23,12 +24,21 @@ from cartography.logging import (
 
 
 def connect() -> None:
+    from allauth.socialaccount.signals import social_account_added, social_account_removed
+
     from contributions.models import ModerationEvent
+    from contributions.signals import credit_claim_refused, credit_claimed
 
     post_save.connect(
         moderation_event_saved, sender=ModerationEvent, dispatch_uid="audit.moderation_event"
     )
     user_login_failed.connect(login_failed, dispatch_uid="audit.login_failed")
+    credit_claimed.connect(claimed, dispatch_uid="audit.credit_claimed")
+    credit_claim_refused.connect(claim_refused, dispatch_uid="audit.credit_claim_refused")
+    social_account_added.connect(identity_connected, dispatch_uid="audit.identity_connected")
+    social_account_removed.connect(
+        identity_disconnected, dispatch_uid="audit.identity_disconnected"
+    )
     before_task_publish.connect(add_request_id_header, dispatch_uid="request_id.publish")
     task_prerun.connect(enter_task_context, dispatch_uid="request_id.prerun")
     task_postrun.connect(leave_task_context, dispatch_uid="request_id.postrun")
@@ -53,6 +63,34 @@ def moderation_event_saved(sender, instance, created: bool, **kwargs: Any) -> No
 def login_failed(sender, credentials: dict[str, Any], request=None, **kwargs: Any) -> None:
     # Django has already replaced the password in `credentials` with stars; only the name is used.
     audit.login_failed(username=str(credentials.get("username", "")), request=request)
+
+
+def claimed(sender, user, contributor, kind: str, credits: int, **kwargs: Any) -> None:
+    # Sent by the claim service after its commit.
+    audit.credit_claimed(
+        user_id=user.pk,
+        contributor_id=contributor.pk,
+        kind=kind,
+        credits=credits,
+        placeholder_id=kwargs.get("placeholder_id"),
+        merged=bool(kwargs.get("merged")),
+    )
+
+
+def claim_refused(sender, user, kind: str, holder_user_id: int | None, **kwargs: Any) -> None:
+    audit.credit_claim_refused(user_id=user.pk, kind=kind, holder_user_id=holder_user_id)
+
+
+def identity_connected(sender, sociallogin, **kwargs: Any) -> None:
+    audit.identity_changed(
+        user_id=sociallogin.user.pk, provider=sociallogin.account.provider, connected=True
+    )
+
+
+def identity_disconnected(sender, socialaccount, **kwargs: Any) -> None:
+    audit.identity_changed(
+        user_id=socialaccount.user_id, provider=socialaccount.provider, connected=False
+    )
 
 
 # REQUEST ID INTO JOBS

@@ -16,6 +16,8 @@ urlpatterns = [
     path("imports/<slug:slug>/new/", views.import_new, name="import_new"),
     path("imports/<int:pk>/", views.import_run_detail, name="import_run_detail"),
     path("accounts/", include("accounts.urls")),
+    # Sign-up, sign-in, e-mail addresses, passwords, GitHub / Hugging Face / ORCID (allauth).
+    path("accounts/", include("allauth.urls")),
     path("projects/", include("projects.urls")),
     path("openness/", include("projects.openness.urls")),
     path("contributions/", include("contributions.urls")),

@@ -13,8 +13,10 @@ class ContributorAdmin(admin.ModelAdmin):
     list_display = ("display_name", "user", "affiliation", "country", "is_public", "is_former")
     list_filter = ("is_public", "is_former", "is_synthetic", "country__continent")
     search_fields = ("display_name", "github", "huggingface", "orcid", "user__username")
-    autocomplete_fields = ("user", "affiliation", "country", "languages")
-    readonly_fields = ("is_former", "created_at")
+    autocomplete_fields = ("affiliation", "country", "languages")
+    # Who the record belongs to and the handles it shows are proven facts (a claim, a connected
+    # account), written by the services only: a typed handle would attract someone's credit.
+    readonly_fields = ("user", "github", "huggingface", "orcid", "is_former", "created_at")
 
 
 class ModerationEventInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -7,11 +7,14 @@ change that can move a statistic enqueues the project's rollup refresh after com
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -19,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from contributions import permissions
+from contributions import identities, permissions
 from contributions.choices import (
     DECISION_ACTIONS,
     TRANSITIONS,
@@ -31,7 +34,15 @@ from contributions.choices import (
     LifecyclePhase,
     ModerationAction,
 )
-from contributions.models import CONTENT_FIELDS, Contribution, Contributor, ModerationEvent
+from contributions.identities import HANDLE_KINDS, IdentityKind
+from contributions.models import (
+    CONTENT_FIELDS,
+    Contribution,
+    Contributor,
+    ContributorEmail,
+    ModerationEvent,
+)
+from contributions.signals import credit_claim_refused, credit_claimed
 from core.exceptions import ServiceConflict
 from core.jobs import enqueue_on_commit
 from projects.choices import ListingStatus
@@ -178,16 +189,16 @@ def contributor_for_user(*, user) -> Contributor:
 def contributor_update_profile(
     *, contributor: Contributor, languages: Iterable[Language] | None = None, **fields: Any
 ) -> Contributor:
-    allowed = {
-        "display_name",
-        "affiliation",
-        "country",
-        "orcid",
-        "github",
-        "huggingface",
-        "is_public",
-    }
+    """What a person says about themselves. Handles (GitHub, Hugging Face, ORCID) are not among
+    them: they are copied from connected accounts (contributor_set_proven_handles), because a
+    typed handle proves nothing and must never attract credit."""
+    allowed = {"display_name", "affiliation", "country", "is_public"}
     unknown = set(fields) - allowed
+    if unknown & set(HANDLE_KINDS):
+        raise ValidationError(
+            "GitHub, Hugging Face and ORCID come from the accounts you connect; they cannot be "
+            "typed in."
+        )
     if unknown:
         raise ValidationError(f"Not a profile field: {', '.join(sorted(unknown))}.")
     for name, value in fields.items():
@@ -427,6 +438,9 @@ def account_delete(*, user) -> None:
     user.is_staff = user.is_superuser = False
     user.is_former = True
     user.save()
+    # Connected accounts and addresses are personal data, and ways in: both go.
+    SocialAccount.objects.filter(user=user).delete()
+    EmailAddress.objects.filter(user=user).delete()
     Maintainership.objects.filter(user=user).delete()
     try:
         contributor = Contributor.objects.select_for_update().get(user=user)
@@ -439,6 +453,7 @@ def account_delete(*, user) -> None:
     contributor.is_former = True
     contributor.save()
     contributor.languages.clear()
+    contributor.emails.all().delete()
     project_ids = set(
         contributor.contributions.filter(status=S.APPROVED).values_list("project_id", flat=True)
     )
@@ -450,45 +465,143 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-# PLACEHOLDERS: credits imported for people who had no account yet
+# PLACEHOLDERS AND CLAIMS: credit imported for people who had no account yet
 # ------------------------------------------------------------------------------
-@transaction.atomic
-def contributor_claim_placeholder(*, user, github: str) -> Contributor | None:
-    """Give `user` the placeholder contributor an importer created for `github`, with its credits.
+class ClaimRefused(ValidationError):
+    """The key is held by another account that signs in: two such accounts are never merged."""
 
-    Call it only with a handle the user proved, by signing in with that GitHub account: a handle
-    typed into a form proves nothing. Returns the user's contributor record, or None when no
-    unclaimed placeholder has that handle. When the user already has a contributor record, the
-    placeholder's contributions move to it and the placeholder is deleted (its handle goes to the
-    user's record); the projects concerned get their statistics refreshed, since distinct
-    contributor counts change."""
-    handle = (github or "").strip()
-    if not handle or not user.is_authenticated or not user.is_active:
-        return None
+
+@dataclass(frozen=True)
+class Claim:
+    contributor: Contributor | None  # the claimant's record afterwards (None: nothing to do)
+    credits: int  # entries that became theirs
+    placeholder_id: int | None  # the placeholder claimed, if one waited under the key
+
+
+def _claim_refused(*, user, kind: str, key: str, holder: Contributor) -> ClaimRefused:
+    credit_claim_refused.send(
+        sender=Contributor, user=user, kind=kind, key=key, holder_user_id=holder.user_id
+    )
+    return ClaimRefused(
+        f"The {IdentityKind(kind).label} {key} is already on another account's profile, with "
+        "the credit imported under it. Two accounts that both sign in are never merged: if both "
+        "are yours, sign in to that one, or ask staff.",
+        code="claim_refused",
+    )
+
+
+@transaction.atomic
+def contributor_claim_placeholder(*, user, kind: str, value: str) -> Claim:
+    """`user` proved the key (kind, value): a connected account of that provider, or a verified
+    e-mail address (see contributions.identities). The placeholder waiting under that key, with
+    all its credit, becomes theirs.
+
+    Call it only with a key the user proved: a handle typed into a form proves nothing.
+    Without a record of their own the placeholder becomes it; otherwise its credits move to their
+    record and the placeholder is deleted, and the projects concerned get their statistics
+    refreshed (distinct contributor counts change). A placeholder's e-mail key is deleted once
+    claimed. Raises ClaimRefused when another account holds the key: accounts that both sign in
+    are never merged. Handles are not written here: see contributor_set_proven_handles."""
+    key = identities.normalize(kind, value)
+    if not key or not user.is_authenticated or not user.is_active:
+        return Claim(contributor=None, credits=0, placeholder_id=None)
+    found = identities.holders(kind, [key])
+    for holder in found:
+        other = holder.contributor
+        if other.user_id is not None and other.user_id != user.pk and not other.is_former:
+            raise _claim_refused(user=user, kind=kind, key=key, holder=other)
+    waiting = [h.contributor.pk for h in found if h.contributor.is_placeholder]
+    own = Contributor.objects.select_for_update().filter(user=user).first()
     placeholder = (
         Contributor.objects.select_for_update()
-        .filter(user__isnull=True, is_former=False, github__iexact=handle)
+        .filter(pk__in=waiting, user__isnull=True, is_former=False)
+        .order_by("pk")
         .first()
     )
     if placeholder is None:
-        return None
-    own = Contributor.objects.select_for_update().filter(user=user).first()
+        return Claim(contributor=own, credits=0, placeholder_id=None)
+    placeholder_id = placeholder.pk
+    credits = Contribution.objects.filter(contributor=placeholder)
+    count = credits.count()
+    merged = own is not None
     if own is None:
         placeholder.user = user
         placeholder.save(update_fields=["user"])
-        return placeholder
-    credits = Contribution.objects.filter(contributor=placeholder)
-    project_ids = set(
-        credits.filter(status=S.APPROVED).values_list("project_id", flat=True).distinct()
-    )
-    credits.update(contributor=own, updated_at=timezone.now())
-    placeholder.delete()
-    if not own.github:
-        own.github = placeholder.github
-        own.save(update_fields=["github"])
-    for project_id in project_ids:
-        _enqueue_stats(project_id)
-    return own
+        own = placeholder
+    else:
+        project_ids = set(
+            credits.filter(status=S.APPROVED).values_list("project_id", flat=True).distinct()
+        )
+        credits.update(contributor=own, updated_at=timezone.now())
+        # Its handles go with it: the claimant's record shows only handles they proved
+        # (contributor_set_proven_handles, called next by accounts.identity).
+        placeholder.delete()
+        for project_id in project_ids:
+            _enqueue_stats(project_id)
+    ContributorEmail.objects.filter(contributor=own).delete()
+    claim = Claim(contributor=own, credits=count, placeholder_id=placeholder_id)
+
+    def announce() -> None:
+        credit_claimed.send(
+            sender=Contributor,
+            user=user,
+            contributor=own,
+            kind=kind,
+            key=key,
+            credits=count,
+            placeholder_id=placeholder_id,
+            merged=merged,
+        )
+
+    transaction.on_commit(announce, robust=True)
+    return claim
+
+
+@transaction.atomic
+def contributor_set_proven_handles(*, user, handles: Mapping[str, str]) -> Contributor:
+    """Show exactly these handles (kind -> handle, "" to clear) on `user`'s record. Only
+    accounts.identity calls this, with handles read from the accounts the user connected; a
+    handle another account's record shows is left off (ClaimRefused was raised for it)."""
+    contributor = Contributor.objects.select_for_update().filter(user=user).first()
+    if contributor is None:
+        contributor = contributor_for_user(user=user)
+    changed = []
+    for kind, handle in handles.items():
+        if kind not in HANDLE_KINDS:
+            raise ValidationError(f"Not a handle: {kind}.")
+        handle = (handle or "").strip()
+        if handle and any(
+            h.contributor.pk != contributor.pk and not h.contributor.is_former
+            for h in identities.holders(kind, [handle])
+        ):
+            continue
+        if getattr(contributor, kind) != handle:
+            setattr(contributor, kind, handle)
+            changed.append(kind)
+    if changed:
+        contributor.full_clean(exclude=["user", "affiliation", "country", "languages"])
+        contributor.save(update_fields=changed)
+    return contributor
+
+
+@transaction.atomic
+def contributor_placeholder_for_email(*, email: str, display_name: str) -> Contributor:
+    """The record that credit imported under an e-mail address goes to (a commit's author, say):
+    the account that verified the address, else the placeholder waiting under it, else a new
+    placeholder keyed by it, which the person claims by verifying the address."""
+    key = identities.normalize(IdentityKind.EMAIL, email)
+    if not key:
+        raise ValidationError({"email": "Give the address the credit was imported under."})
+    holder = identities.credit_holders(IdentityKind.EMAIL, [key]).get(key)
+    if holder is not None:
+        return holder
+    placeholder = Contributor(user=None, display_name=(display_name or "").strip()[:150] or key)
+    placeholder.full_clean(exclude=["user", "affiliation", "country", "languages"])
+    placeholder.save()
+    row = ContributorEmail(contributor=placeholder, email=key)
+    row.full_clean(exclude=["contributor"])
+    row.save()
+    return placeholder
 
 
 # IMPORTS: credit lists record work the project already credits.

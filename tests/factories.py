@@ -3,6 +3,7 @@
 import datetime as dt
 
 import factory
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,10 +25,20 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("a-long-test-passphrase")
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        """Accounts sign in with a confirmed address (ACCOUNT_EMAIL_VERIFICATION is mandatory):
+        pass verified_email=False for one that has not confirmed its address."""
+        if create and self.email and extracted is not False:
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email.lower(), defaults={"verified": True, "primary": True}
+            )
 
 
 class StaffFactory(UserFactory):

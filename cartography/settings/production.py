@@ -1,19 +1,31 @@
-"""Production: everything from the environment; refuses to start without a secret key.
+"""Production: everything from the environment; refuses to start without a secret key or a
+shared cache.
 
 Passes `manage.py check --deploy --fail-level WARNING` with nothing but DJANGO_SECRET_KEY,
-DJANGO_ALLOWED_HOSTS and DATABASE_URL set (.ci/run runs exactly that). The Content Security Policy,
-the request id and the 503-on-database-outage come from cartography.middleware, for every
-environment alike, so tests exercise what production serves.
+DJANGO_ALLOWED_HOSTS, DATABASE_URL and CACHE_URL set (.ci/run runs exactly that). The Content
+Security Policy, the request id and the 503-on-database-outage come from cartography.middleware,
+for every environment alike, so tests exercise what production serves.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import CACHES, DATABASES, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
+# Rate limits, throttles and sign-in counters live in the cache: a per-process fallback would
+# multiply every limit by the number of web processes, so a shared cache is required.
+_PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+if not env("CACHE_URL", default="") or CACHES["default"]["BACKEND"] in _PROCESS_LOCAL_CACHES:
+    raise ImproperlyConfigured(
+        "CACHE_URL must be set in production: a cache shared by every web process "
+        "(e.g. redis://127.0.0.1:6379/1), so rate limits hold across processes."
+    )
 DEBUG = False
 # No default: a production host list that is guessed is a host-header attack waiting to happen.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
@@ -42,6 +54,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Links in account mails and the callback addresses given to GitHub, Hugging Face and ORCID.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
 # DATABASES: psycopg 3's connection pool on PostgreSQL, with health checks.
 # https://docs.djangoproject.com/en/5.2/ref/databases/#connection-pool

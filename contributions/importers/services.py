@@ -4,9 +4,11 @@ All-or-nothing and idempotent:
 
 - `credit_list_import`: an `.all-contributorsrc` file. Each listed contributor and All Contributors
   key becomes one approved contribution of the mapped type (contributions.choices), credited to
-  the person's contributor record: an existing one with the same GitHub handle, or a placeholder
+  the person's contributor record: the account that connected that GitHub account, the
+  placeholder already waiting under the handle, or a new placeholder
   (`Contributor(user=None, github=<handle>)`) the person claims later by signing in with that
-  handle (`contributions.services.contributor_claim_placeholder`). A file with any problem
+  GitHub account (`contributions.identities` states the rule; the claim is
+  `contributions.services.contributor_claim_placeholder`). A file with any problem
   (malformed JSON, an unknown type, a contributor without a login) writes nothing: the report
   lists every problem with its line. Re-importing the same file creates nothing new (each credit
   has a stable external id; see `allcontributors.external_id_for`).
@@ -23,9 +25,10 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 
+from contributions import identities
 from contributions.choices import ContributionSource, ContributionType
+from contributions.identities import IdentityKind
 from contributions.importers.allcontributors import (
     ParsedCreditFile,
     parse_allcontributorsrc,
@@ -161,13 +164,11 @@ def _contributors_for(
 ) -> dict[str, Contributor]:
     """The contributor record of every login in the file (keyed by lowercased login): existing
     ones first, placeholders created for the rest. Must run inside the import's transaction."""
-    found: dict[str, Contributor] = {}
-    github = [c.login.lower() for c in parsed.contributors if c.is_github_login]
-    for chunk in _chunks(github):
-        for contributor in Contributor.objects.annotate(handle=Lower("github")).filter(
-            handle__in=chunk
-        ):
-            found[contributor.handle] = contributor
+    # Credit goes under a GitHub login only to its placeholder or to the account that connected
+    # that GitHub account (contributions.identities): a handle typed into a profile gets nothing.
+    found: dict[str, Contributor] = identities.credit_holders(
+        IdentityKind.GITHUB, [c.login for c in parsed.contributors if c.is_github_login]
+    )
     # A login that is not a GitHub handle (bids credits people without an account) cannot be
     # matched by handle: its earlier import is found through the credits it received.
     others = [c for c in parsed.contributors if not c.is_github_login]

@@ -1,4 +1,4 @@
-from .ledger import CONTENT_FIELDS, Contribution, Contributor, ModerationEvent
+from .ledger import CONTENT_FIELDS, Contribution, Contributor, ContributorEmail, ModerationEvent
 from .rollups import (
     GlobalMonthlyRollup,
     GlobalStatsState,
@@ -12,6 +12,7 @@ __all__ = [
     "CONTENT_FIELDS",
     "Contribution",
     "Contributor",
+    "ContributorEmail",
     "GlobalMonthlyRollup",
     "GlobalStatsState",
     "ModerationEvent",

@@ -21,8 +21,11 @@ class Contributor(models.Model):
     """A person's public identity in the ledger.
 
     `user` is empty for a placeholder created by an importer (a credit-list entry), which the person
-    claims later by signing in with the same GitHub handle. A deleted account keeps its contributor
-    row with personal data removed: it is shown as "former contributor".
+    claims later by proving the key it was imported under: signing in with that GitHub handle, or
+    verifying that e-mail address (see contributions.identities). On an account's record the
+    GitHub, Hugging Face and ORCID fields are copied from its connected accounts, never typed.
+    A deleted account keeps its contributor row with personal data removed: it is shown as
+    "former contributor".
     """
 
     user = models.OneToOneField(
@@ -52,10 +55,24 @@ class Contributor(models.Model):
         "projects.Language", verbose_name="languages", related_name="contributors", blank=True
     )
     orcid = models.CharField(
-        "ORCID iD", max_length=19, blank=True, help_text="Like 0000-0002-1825-0097."
+        "ORCID iD",
+        max_length=19,
+        blank=True,
+        help_text="Like 0000-0002-1825-0097. On an account: from its connected ORCID account.",
     )
-    github = models.CharField("GitHub handle", max_length=39, blank=True)
-    huggingface = models.CharField("Hugging Face handle", max_length=96, blank=True)
+    github = models.CharField(
+        "GitHub handle",
+        max_length=39,
+        blank=True,
+        help_text="On an account: from its connected GitHub account. On a placeholder: the login "
+        "its credits were imported under.",
+    )
+    huggingface = models.CharField(
+        "Hugging Face handle",
+        max_length=96,
+        blank=True,
+        help_text="On an account: from its connected Hugging Face account.",
+    )
     is_public = models.BooleanField(
         "public profile", default=True, help_text="Private profiles are credited by name only."
     )
@@ -110,6 +127,42 @@ CONTENT_FIELDS: tuple[str, ...] = (
     "unit",
     "compensation",
 )
+
+
+class ContributorEmail(models.Model):
+    """An e-mail address credits were imported under (a commit author's, say), kept on a
+    placeholder until the person who verifies that address on their account claims them; the row
+    is deleted by the claim (the account's own addresses live in allauth's EmailAddress)."""
+
+    contributor = models.ForeignKey(
+        Contributor,
+        verbose_name="contributor",
+        on_delete=models.CASCADE,
+        related_name="emails",
+    )
+    email = models.EmailField(
+        "e-mail address", max_length=254, help_text="Lowercased; one placeholder per address."
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "placeholder e-mail address"
+        verbose_name_plural = "placeholder e-mail addresses"
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                name="contributor_email_unique",
+                violation_error_message="Credits are already waiting under this address.",
+            ),
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")) & ~Q(email=""),
+                name="contributor_email_lowercase",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
 
 
 class Contribution(models.Model):

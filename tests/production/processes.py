@@ -224,7 +224,8 @@ def gunicorn(*, port: int, workers: int = 2, **env: str) -> Process:
         DJANGO_SECRET_KEY=SECRET_KEY,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="false",
-        **env,
+        # Production settings require a shared cache; a Redis database of its own.
+        **{"CACHE_URL": private_broker_url(index=14), **env},
     )
     args = [str(BIN / "gunicorn"), "cartography.wsgi:application"]
     args += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "60"]
@@ -242,6 +243,7 @@ def collectstatic() -> None:
             DJANGO_SETTINGS_MODULE="cartography.settings.production",
             DJANGO_SECRET_KEY=SECRET_KEY,
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            CACHE_URL=private_broker_url(index=14),
         ),
         check=True,
         timeout=300,

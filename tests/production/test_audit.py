@@ -104,8 +104,8 @@ def test_a_refused_moderation_logs_no_decision_and_answers_403(
 def test_a_failed_sign_in_is_logged_without_the_password(client, caplog, contributor_user):
     caplog.set_level(logging.INFO, logger="cartography.audit")
     client.post(
-        reverse("accounts:login"),
-        {"username": "contributor", "password": "hunter2-not-it"},
+        reverse("account_login"),
+        {"login": "contributor", "password": "hunter2-not-it"},
         REMOTE_ADDR="203.0.113.9",
     )
     [record] = audit_records(caplog, "auth.login_failed")

@@ -17,13 +17,16 @@ PRODUCTION_ENV = {
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://cartography.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cartography",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
 def run(args: list[str], **env: str | None) -> subprocess.CompletedProcess:
     """Run Python under production settings; an env value of None removes that variable."""
     environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "CACHE_"))
     }
     environment.update(PRODUCTION_ENV, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
     for name, value in env.items():

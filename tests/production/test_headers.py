@@ -38,9 +38,9 @@ def public_pages(seeded) -> list[str]:
         reverse("contributions:contribution_list"),
         reverse("contributions:contributor_list"),
         reverse("contributions:contribution_detail", kwargs={"pk": seeded["approved"].pk}),
-        reverse("accounts:login"),
-        reverse("accounts:signup"),
-        reverse("accounts:password_reset"),
+        reverse("account_login"),
+        reverse("account_signup"),
+        reverse("account_reset_password"),
     ]
 
 
@@ -189,8 +189,8 @@ def test_logs_made_during_a_request_carry_its_id(client, caplog, contributor_use
     caplog.handler.addFilter(handler_filter)
     try:
         client.post(
-            reverse("accounts:login"),
-            {"username": "contributor", "password": "wrong-password"},
+            reverse("account_login"),
+            {"login": "contributor", "password": "wrong-password"},
             headers={"X-Request-ID": "trace-login-1"},
         )
     finally:

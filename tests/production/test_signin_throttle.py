@@ -26,8 +26,8 @@ def small_limits(settings):
 
 def sign_in(client, username: str, password: str, address: str):
     return client.post(
-        reverse("accounts:login"),
-        {"username": username, "password": password},
+        reverse("account_login"),
+        {"login": username, "password": password},
         REMOTE_ADDR=address,
     )
 
@@ -84,5 +84,5 @@ def test_a_refused_attempt_is_audited(client, caplog, contributor_user):
     limited = [r for r in caplog.records if getattr(r, "event", "") == "abuse.rate_limited"]
     failed = [r for r in caplog.records if getattr(r, "event", "") == "auth.login_failed"]
     assert len(limited) == 1
-    assert limited[0].path == reverse("accounts:login")
+    assert limited[0].path == reverse("account_login")
     assert len(failed) >= 3

@@ -1,4 +1,5 @@
-"""Password reset is throttled per account (3 an hour) and per address (10 an hour)."""
+"""Password reset is throttled per account (3 an hour) and per address (10 an hour): allauth's
+rate limits, set in settings/accounts.py."""
 
 from http import HTTPStatus
 
@@ -20,7 +21,7 @@ def clear_cache():
 
 
 def ask(client, email, address="203.0.113.7"):
-    return client.post(reverse("accounts:password_reset"), {"email": email}, REMOTE_ADDR=address)
+    return client.post(reverse("account_reset_password"), {"email": email}, REMOTE_ADDR=address)
 
 
 def test_fourth_request_for_one_account_is_refused_and_sends_no_mail(client):

@@ -1,5 +1,6 @@
 import secrets
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -19,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         User = get_user_model()
-        if User.objects.filter(username=USERNAME).exists():
+        existing = User.objects.filter(username=USERNAME).first()
+        if existing is not None:
+            self._verified_address(existing)
             self.stdout.write(
                 f"Demo maintainer '{USERNAME}' exists. To set a new password: "
                 f".venv/bin/python manage.py changepassword {USERNAME}"
@@ -33,6 +36,7 @@ class Command(BaseCommand):
                 password=password,
                 is_staff=True,
             )
+            self._verified_address(user)
             for project in Project.objects.filter(source=FactSource.SEED):
                 maintainer_add(project=project, user=user, added_by=None)
         self.stdout.write(
@@ -43,4 +47,12 @@ class Command(BaseCommand):
                 f"  This password is shown once; set a new one with "
                 f".venv/bin/python manage.py changepassword {USERNAME}"
             )
+        )
+
+    @staticmethod
+    def _verified_address(user) -> None:
+        """Sign-in needs a confirmed address; the demo account's local one counts as confirmed
+        (nothing could receive a confirmation mail for it)."""
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email.lower(), defaults={"verified": True, "primary": True}
         )
