@@ -14,8 +14,9 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from accounts import ratelimit
 
@@ -59,7 +60,18 @@ class AccountAdapter(DefaultAccountAdapter):
         ratelimit.record_failure(username=_login_name(credentials), address=_address(request))
 
 
+class ProviderNotConfigured(SocialApp.DoesNotExist, Http404):
+    """A provider's sign-in URL on a deployment that does not offer it: 404, not 500 (allauth
+    raises SocialApp.DoesNotExist, which code catching that still catches)."""
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(self, request, provider, client_id=None):
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise ProviderNotConfigured(f"Sign-in with {provider} is not configured.") from None
+
     def list_apps(self, request, provider=None, client_id=None):
         # Apps from settings have no primary key; database rows are left out on purpose.
         return [
