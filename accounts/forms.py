@@ -1,11 +1,41 @@
 """Account forms: the contributor profile, deleting an account. Sign-up, sign-in, e-mail and
 password forms are allauth's (accounts.adapter holds this site's hooks into them)."""
 
+from allauth.account.forms import LoginForm, SignupForm
 from django import forms
 from django.core.exceptions import ValidationError
 
 from projects.forms import LanguageCodesField
 from projects.models import Country, Organisation
+
+
+class SignInForm(LoginForm):
+    """allauth's sign-in form (ACCOUNT_FORMS), its fields named in this site's words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Username or e-mail address"
+        self.fields["login"].widget.attrs.update(placeholder="", autocomplete="username")
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in on this device"
+
+
+class SignUpForm(SignupForm):
+    """allauth's sign-up form (ACCOUNT_FORMS), with the help this site gives."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "username"
+        ].help_text = "Letters, digits and @ . + - _ only. Shown on moderation history."
+        self.fields["email"].label = "E-mail address"
+        self.fields["email"].help_text = (
+            "We send a link to confirm it. Used for decisions on your contributions and password "
+            "resets; never shown."
+        )
+        self.fields["password2"].label = "Password again"
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
 
 
 class ProfileForm(forms.Form):

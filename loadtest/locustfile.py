@@ -107,7 +107,7 @@ class _Site(HttpUser):
 
     def sign_in(self, username: str, password: str) -> None:
         token = self.csrf_token("/accounts/login/", "web: sign in")
-        data = {"username": username, "password": password, "csrfmiddlewaretoken": token}
+        data = {"login": username, "password": password, "csrfmiddlewaretoken": token}
         with self.post_form("/accounts/login/", data, "web: sign in") as response:
             if response.status_code != 302:
                 response.failure(f"sign-in of {username} answered {response.status_code}")

@@ -30,6 +30,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
@@ -62,6 +63,8 @@ def main() -> None:
         user = user_model.objects.create_user(
             username=username, email=f"{username}@loadtest.invalid", password=password
         )
+        # Sign-in needs a confirmed address; these load-test ones are confirmed by fiat.
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
         contributor_for_user(user=user)
         _, token = token_create(user=user, name="load test")
         return {"username": username, "password": password, "token": token, "id": user.pk}

@@ -14,6 +14,7 @@ __all__ = [
     "ACCOUNT_ADAPTER",
     "ACCOUNT_EMAIL_SUBJECT_PREFIX",
     "ACCOUNT_EMAIL_VERIFICATION",
+    "ACCOUNT_FORMS",
     "ACCOUNT_LOGIN_METHODS",
     "ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION",
     "ACCOUNT_LOGOUT_REDIRECT_URL",
@@ -40,6 +41,7 @@ AUTHENTICATION_BACKENDS = [
 # ACCOUNTS: username and password, with a verified e-mail address
 # ------------------------------------------------------------------------------
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.SignInForm", "signup": "accounts.forms.SignUpForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True

@@ -7,9 +7,12 @@ Debian's Chromium (/usr/bin/chromium) driven by Playwright, headless; never `pla
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from contributions.models import Contribution
@@ -37,7 +40,7 @@ def ledger_teardown():
 
 def sign_in(page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("Username or e-mail address").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Sign out").wait_for()
@@ -63,14 +66,18 @@ def test_contribution_flow(live_server, ledger_teardown, browser, monkeypatch):
     page = browser.new_page()
     page.set_default_timeout(15_000)
 
-    # 1. Sign up.
+    # 1. Sign up, and confirm the address with the link the site mails.
     page.goto(f"{base}/accounts/signup/")
     page.get_by_label("Username").fill("ania")
-    page.get_by_label("Email").fill("ania@example.org")
+    page.get_by_label("E-mail address").fill("ania@example.org")
     page.locator("#id_password1").fill(NEW_PASSWORD)
     page.get_by_label("Password again").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Create my account").click()
-    page.get_by_role("heading", name="Your profile").wait_for()
+    page.get_by_role("heading", name="Confirm your e-mail address").wait_for()
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(base + urlsplit(link).path)
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("button", name="Sign out").wait_for()
 
     # 2. Log a data-annotation contribution.
     page.goto(f"{base}/contributions/new/?project=bielik")

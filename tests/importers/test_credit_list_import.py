@@ -10,12 +10,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.core.exceptions import PermissionDenied
 
+from accounts.identity import account_identities_sync
 from contributions.choices import ContributionSource, ContributionStatus
 from contributions.importers.services import credit_list_import
 from contributions.models import Contribution, Contributor, ModerationEvent
-from contributions.services import contributor_claim_placeholder
+from contributions.services import ClaimRefused, contributor_claim_placeholder
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -190,23 +192,34 @@ def first_login(path: Path) -> tuple[str, int]:
     return person["login"], len(set(person["contributions"]))
 
 
-def test_a_known_github_handle_is_credited_to_its_contributor(project, maintainer):
+def connected(user, login: str) -> None:
+    """`user` connected the GitHub account `login` (what allauth records, then the sync)."""
+    SocialAccount.objects.create(
+        user=user, provider="github", uid=login, extra_data={"login": login}
+    )
+    account_identities_sync(user=user)
+
+
+def test_a_github_handle_connected_to_an_account_is_credited_to_it(project, maintainer):
     login, keys = first_login(SMALL)
-    person = factories.ContributorFactory(github=login.upper())
+    person = factories.UserFactory()
+    connected(person, login.upper())
     report = run(project, maintainer, SMALL)
     assert report.contributors_reused == 1
-    assert Contribution.objects.filter(contributor=person).count() == keys
+    assert Contribution.objects.filter(contributor__user=person).count() == keys
 
 
-def test_a_placeholder_is_claimed_by_signing_in_with_its_handle(project, maintainer):
+def test_a_placeholder_is_claimed_by_connecting_its_handle(project, maintainer):
     login, keys = first_login(SMALL)
     run(project, maintainer, SMALL)
     user = factories.UserFactory(username="claimant")
-    claimed = contributor_claim_placeholder(user=user, github=login.lower())
-    assert claimed.user == user and claimed.github == login
+    claim = contributor_claim_placeholder(user=user, kind="github", value=login.lower())
+    assert claim.contributor.user == user and claim.contributor.github == login
+    assert claim.credits == keys
     assert Contribution.objects.filter(contributor__user=user).count() == keys
-    # Claimed once: a second claim finds no placeholder.
-    assert contributor_claim_placeholder(user=factories.UserFactory(), github=login) is None
+    # Claimed once: another account proving the same handle is refused, never merged.
+    with pytest.raises(ClaimRefused):
+        contributor_claim_placeholder(user=factories.UserFactory(), kind="github", value=login)
 
 
 def test_claiming_merges_into_an_existing_profile(project, maintainer):
@@ -215,8 +228,7 @@ def test_claiming_merges_into_an_existing_profile(project, maintainer):
     own = factories.ContributorFactory()
     factories.ContributionFactory(contributor=own, project=project)
     placeholders = Contributor.objects.filter(user__isnull=True).count()
-    claimed = contributor_claim_placeholder(user=own.user, github=login)
-    assert claimed == own
+    connected(own.user, login)
     assert Contributor.objects.filter(user__isnull=True).count() == placeholders - 1
     assert Contribution.objects.filter(contributor=own).count() == keys + 1
     own.refresh_from_db()

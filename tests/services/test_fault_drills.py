@@ -291,7 +291,7 @@ def test_redis_stopped_the_api_and_sign_in_keep_working_with_the_redis_cache(
                 "api": http_get(f"{base}/api/v1/projects/")[0],
                 "sign-in": _post_form(
                     f"{base}/accounts/login/",
-                    {"username": "drill-maintainer", "password": "a-long-test-passphrase"},
+                    {"login": "drill-maintainer", "password": "a-long-test-passphrase"},
                     cookie="",
                 ),
             }

@@ -122,10 +122,12 @@ GET_CASES = {
         lambda w: w["private_contributor"].get_absolute_url(),
         expect(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
     ),
-    "sign in": (lambda w: reverse("accounts:login"), expect(OK, FOUND, FOUND, FOUND, FOUND)),
-    "sign up": (lambda w: reverse("accounts:signup"), expect(OK, FOUND, FOUND, FOUND, FOUND)),
-    "password reset": (lambda w: reverse("accounts:password_reset"), ALL_OK),
-    "password change": (lambda w: reverse("accounts:password_change"), SIGNED_IN_OK),
+    "sign in": (lambda w: reverse("account_login"), expect(OK, FOUND, FOUND, FOUND, FOUND)),
+    "sign up": (lambda w: reverse("account_signup"), expect(OK, FOUND, FOUND, FOUND, FOUND)),
+    "password reset": (lambda w: reverse("account_reset_password"), ALL_OK),
+    "password change": (lambda w: reverse("account_change_password"), SIGNED_IN_OK),
+    "e-mail addresses": (lambda w: reverse("account_email"), SIGNED_IN_OK),
+    "connected accounts": (lambda w: reverse("socialaccount_connections"), SIGNED_IN_OK),
     "profile": (lambda w: reverse("accounts:profile"), SIGNED_IN_OK),
     "delete account": (lambda w: reverse("accounts:delete"), SIGNED_IN_OK),
 }
@@ -134,7 +136,7 @@ GET_CASES = {
 def check(response, expected):
     if expected == LOGIN:
         assert response.status_code == FOUND
-        assert response["Location"].startswith(reverse("accounts:login"))
+        assert response["Location"].startswith(reverse("account_login"))
     else:
         assert response.status_code == expected
 
@@ -290,7 +292,6 @@ def test_edit_governance_for_role(role, expected, changed, world, client_for):
         "contributions:bulk_approve",
         "projects:project_review",
         "projects:maintainer_remove",
-        "accounts:logout",
     ],
 )
 def test_state_changes_refuse_get(name, world, client_for):
@@ -305,3 +306,14 @@ def test_state_changes_refuse_get(name, world, client_for):
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
     assert Contribution.objects.get(pk=world["pending"].pk).status == "pending"
     assert Project.objects.get(pk=world["proposal"].pk).listing_status == "pending"
+
+
+def test_signing_out_takes_a_post(world, client_for):
+    """A GET of the sign-out page asks to confirm (allauth's page) and signs nobody out, so a
+    link or an image on another site cannot sign a person out."""
+    client = client_for("contributor")
+    response = client.get(reverse("account_logout"))
+    assert response.status_code == HTTPStatus.OK
+    assert "_auth_user_id" in client.session
+    client.post(reverse("account_logout"))
+    assert "_auth_user_id" not in client.session
