@@ -1,5 +1,6 @@
 """The map as data: `/api/v1/map/`, the numbers behind every chart of the home page and the
-governance view, read from the registry and the rollups exactly as the pages read them.
+governance view, read from the registry and the rollups exactly as the pages read them. Shares
+are fractions from 0 to 1, as in `/api/v1/stats/`.
 
 Paths are relative to /api/v1/; include `urlpatterns` in `cartography/api.py`.
 """
@@ -34,7 +35,9 @@ class MapGovernanceProjectSerializer(serializers.Serializer):
         help_text="False while the governance model is an inference."
     )
     contributions = serializers.IntegerField()
-    non_code_share = serializers.FloatField(allow_null=True, help_text="Percent.")
+    non_code_share = serializers.FloatField(
+        allow_null=True, help_text="Share of its approved contributions that are not code (0 to 1)."
+    )
     absence_factor = serializers.IntegerField(allow_null=True)
     elephant_factor = serializers.IntegerField(allow_null=True)
 
@@ -44,7 +47,11 @@ class MapGovernanceModelSerializer(serializers.Serializer):
     label = serializers.CharField()
     contributions = serializers.IntegerField()
     contributors = serializers.IntegerField()
-    non_code_share = serializers.FloatField(allow_null=True, help_text="Percent.")
+    non_code_share = serializers.FloatField(
+        allow_null=True,
+        help_text="Share of the model's approved contributions that are not code (0 to 1); "
+        "the same number as `by_governance_model[].non_code_share` in /api/v1/stats/.",
+    )
     median_absence_factor = serializers.FloatField(allow_null=True)
     median_elephant_factor = serializers.FloatField(allow_null=True)
     phase_mix = serializers.DictField(child=serializers.IntegerField())
@@ -79,7 +86,11 @@ class MapTotalsSerializer(serializers.Serializer):
     synthetic = serializers.IntegerField(help_text="How many contributions are demo data.")
     non_code = serializers.IntegerField()
     code = serializers.IntegerField()
-    non_code_share = serializers.FloatField(allow_null=True, help_text="Percent.")
+    non_code_share = serializers.FloatField(
+        allow_null=True,
+        help_text="Share of approved contributions that are not code (0 to 1); the same number "
+        "as `totals.non_code_share` in /api/v1/stats/.",
+    )
 
 
 class MapSerializer(serializers.Serializer):
@@ -113,14 +124,12 @@ def map_payload() -> dict:
                         "slug": p.slug,
                         "name": p.name,
                         "governance_confirmed": p.governance_confirmed,
-                        "contributions": p.summary.contributions if p.summary else 0,
-                        "non_code_share": selectors.non_code_share(p.summary),
+                        "contributions": p.stats.contributions,
+                        "non_code_share": p.stats.non_code_share,
                         # Undefined without an approved contribution, as on the pages: a
                         # project whose work was all removed reads like one never counted.
-                        "absence_factor": p.summary.absence_factor
-                        if p.summary and p.summary.contributions
-                        else None,
-                        "elephant_factor": p.summary.elephant_factor if p.summary else None,
+                        "absence_factor": p.stats.absence_factor if p.stats.contributions else None,
+                        "elephant_factor": p.stats.elephant_factor,
                     }
                     for p in group.projects
                 ],

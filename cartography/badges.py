@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from contributions.stats_reader import percent_text
+
 # Approximate width of a character of 11px Verdana, the face the shields.io badges use; close
 # enough that labels never overflow their box.
 CHAR_WIDTH = 6.5
@@ -60,10 +62,11 @@ def render_badge(badge: Badge) -> str:
 
 
 def non_code_badge(share: float | None) -> Badge:
+    """`share` is a fraction from 0 to 1, as every share in the data."""
     if share is None:
         return Badge("non-code work", "no data", "none")
-    tone = "good" if share >= 50 else "fair" if share >= 20 else "poor"
-    return Badge("non-code work", f"{share:.0f}%", tone)
+    tone = "good" if share >= 0.5 else "fair" if share >= 0.2 else "poor"
+    return Badge("non-code work", percent_text(share), tone)
 
 
 def mof_badge(best_class: int | None) -> Badge:

@@ -1,13 +1,11 @@
 """Reads for the site-wide pages (the map, the governance view, the compare view, badges).
 
 These pages join the registry and the ledger, so they are composed here, above both apps. Every
-statistic comes from the rollups (`contributions.models.rollups`), never from the ledger: the cost
-of a page does not grow with the number of contributions. Registry facts (which projects exist,
-where, how governed, which languages they target) are read from the registry tables, which stay
-small.
-
-Written against the rollup models directly: the statistics module did not offer read functions for
-these shapes (per-country contributions, per governance model project lists) when this was written.
+statistic comes through `contributions.stats_reader`, which reads the rollups, never the ledger:
+the cost of a page does not grow with the number of contributions. Registry facts (which projects
+exist, where, how governed, which languages they target) are read from the registry tables, which
+stay small. A project's statistics are attached to it as `project.stats` (a
+`stats_reader.ProjectStats`), never over a model field (`Project.summary` is its description).
 """
 
 from __future__ import annotations
@@ -18,8 +16,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from contributions import stats_reader
 from contributions.choices import LifecyclePhase
-from contributions.models import GlobalStatsState, ProjectStatsSummary, StatsBreakdown
+from contributions.stats_reader import Breakdowns, Dimension, ProjectStats
 from projects.choices import (
     ARTIFACT_KIND_DOMAIN,
     UNDERREPRESENTED_LEVELS,
@@ -31,7 +30,6 @@ from projects.selectors import PUBLIC_LISTING
 
 # The API calls that feed each chart (linked under every chart and table).
 API_STATS = "/api/v1/stats/"
-API_TIMESERIES = "/api/v1/stats/timeseries/"
 API_PROJECTS = "/api/v1/projects/"
 API_ARTIFACTS = "/api/v1/artifacts/"
 API_MAP = "/api/v1/map/"
@@ -49,41 +47,12 @@ def public_projects() -> QuerySet[Project]:
     return Project.objects.filter(listing_status__in=PUBLIC_LISTING)
 
 
-def _share(part: int, total: int) -> float | None:
-    return round(100 * part / total, 1) if total else None
-
-
-# GLOBAL STATISTICS (rollups)
-# ------------------------------------------------------------------------------
-@dataclass
-class Breakdowns:
-    """The global rollup rows, by dimension then key; `total` is the "all" row (or None)."""
-
-    rows: dict[str, dict[str, StatsBreakdown]] = field(default_factory=dict)
-    total: StatsBreakdown | None = None
-    computed_at: object = None
-
-    def of(self, dimension: str) -> dict[str, StatsBreakdown]:
-        return self.rows.get(dimension, {})
-
-    def contributions(self, dimension: str, key: str) -> int:
-        row = self.of(dimension).get(key)
-        return row.contributions if row else 0
-
-
-def global_breakdowns() -> Breakdowns:
-    result = Breakdowns()
-    for row in StatsBreakdown.objects.all():
-        if row.dimension == StatsBreakdown.Dimension.ALL:
-            result.total = row
-        result.rows.setdefault(row.dimension, {})[row.key] = row
-    state = GlobalStatsState.objects.order_by("-computed_at").first()
-    result.computed_at = state.computed_at if state else None
-    return result
-
-
-def project_summaries(project_ids) -> dict[int, ProjectStatsSummary]:
-    return {s.project_id: s for s in ProjectStatsSummary.objects.filter(project_id__in=project_ids)}
+def attach_stats(projects: list[Project]) -> list[Project]:
+    """Give each project its statistics as `project.stats` (one query for all of them)."""
+    by_project = stats_reader.stats_by_project([p.pk for p in projects])
+    for project in projects:
+        project.stats = by_project[project.pk]
+    return projects
 
 
 # THE MAP
@@ -109,11 +78,7 @@ def contributions_by_country() -> dict[str, int]:
     links = through.objects.filter(project__listing_status__in=PUBLIC_LISTING).values_list(
         "project_id", "country_id"
     )
-    totals = dict(
-        ProjectStatsSummary.objects.filter(
-            project__listing_status__in=PUBLIC_LISTING, contributions__gt=0
-        ).values_list("project_id", "contributions")
-    )
+    totals = stats_reader.contributions_by_project(public_projects())
     by_country: Counter[str] = Counter()
     for project_id, country in links:
         if totals.get(project_id):
@@ -159,7 +124,7 @@ class GovernanceGroup:
 
     @property
     def non_code_share(self) -> float | None:
-        return _share(self.non_code, self.contributions)
+        return stats_reader.share(self.non_code, self.contributions)
 
     @property
     def inferred_count(self) -> int:
@@ -181,7 +146,7 @@ class GovernanceGroup:
 def governance_groups(*, breakdowns: Breakdowns | None = None) -> list[GovernanceGroup]:
     """The five governance models of the study (and "other"), each with its public projects and
     their aggregate contribution pattern."""
-    breakdowns = breakdowns or global_breakdowns()
+    breakdowns = breakdowns or stats_reader.global_breakdowns()
     projects = list(
         public_projects()
         .prefetch_related(
@@ -193,7 +158,7 @@ def governance_groups(*, breakdowns: Breakdowns | None = None) -> list[Governanc
         )
         .order_by("name", "id")
     )
-    summaries = project_summaries([p.pk for p in projects])
+    attach_stats(projects)
     groups = {
         model.value: GovernanceGroup(model=model.value, label=str(model.label), projects=[])
         for model in GovernanceModel
@@ -201,18 +166,16 @@ def governance_groups(*, breakdowns: Breakdowns | None = None) -> list[Governanc
     for project in projects:
         group = groups[project.governance_model]
         group.projects.append(project)
-        summary = summaries.get(project.pk)
-        project.summary = summary  # for the templates: one project's row
-        if summary is None or not summary.contributions:
+        stats: ProjectStats = project.stats
+        if not stats.contributions:
             continue
-        for phase, count in (summary.by_phase or {}).items():
+        for phase, count in stats.by_phase.items():
             group.phase_mix[phase] = group.phase_mix.get(phase, 0) + int(count)
-        group.absence_factors.append(summary.absence_factor)
-        if summary.elephant_factor is not None:
-            group.elephant_factors.append(summary.elephant_factor)
-    by_model = breakdowns.of(StatsBreakdown.Dimension.GOVERNANCE_MODEL)
+        group.absence_factors.append(stats.absence_factor)
+        if stats.elephant_factor is not None:
+            group.elephant_factors.append(stats.elephant_factor)
     for key, group in groups.items():
-        row = by_model.get(key)
+        row = breakdowns.get(Dimension.GOVERNANCE_MODEL, key)
         if row is not None:
             group.contributions = row.contributions
             group.contributors = row.contributors
@@ -228,12 +191,7 @@ def language_coverage(*, limit: int = 30) -> list[dict[str, object]]:
         .annotate(n=Count("projects", distinct=True))
         .order_by("-n", "name")
     )
-    served: Counter[str] = Counter()
-    for languages in ProjectStatsSummary.objects.filter(
-        project__listing_status__in=PUBLIC_LISTING
-    ).values_list("languages", flat=True):
-        for entry in languages or []:
-            served[entry.get("code")] += int(entry.get("contributions") or 0)
+    served = stats_reader.contributions_by_language(public_projects())
     rows = [
         {
             "code": lang.code,
@@ -272,9 +230,7 @@ def artifact_domains(*, breakdowns: Breakdowns) -> list[dict[str, object]]:
             "key": domain.value,
             "label": str(domain.label),
             "artifacts": artifacts.get(domain.value, 0),
-            "contributions": breakdowns.contributions(
-                StatsBreakdown.Dimension.ARTIFACT_DOMAIN, domain.value
-            ),
+            "contributions": breakdowns.contributions(Dimension.ARTIFACT_DOMAIN, domain.value),
         }
         for domain in ArtifactDomain
     ] + [
@@ -282,24 +238,22 @@ def artifact_domains(*, breakdowns: Breakdowns) -> list[dict[str, object]]:
             "key": "unspecified",
             "label": "No artifact named",
             "artifacts": None,
-            "contributions": breakdowns.contributions(
-                StatsBreakdown.Dimension.ARTIFACT_DOMAIN, "unspecified"
-            ),
+            "contributions": breakdowns.contributions(Dimension.ARTIFACT_DOMAIN, "unspecified"),
         }
     ]
 
 
 def map_overview() -> dict[str, object]:
     """Everything the home page draws, read once."""
-    breakdowns = global_breakdowns()
+    breakdowns = stats_reader.global_breakdowns()
     total = breakdowns.total
-    contributions = total.contributions if total else 0
-    non_code = total.non_code_contributions if total else 0
+    contributions = total.contributions
+    non_code = total.non_code_contributions
     phase_rows = [
         {
             "key": phase.value,
             "label": str(phase.label),
-            "contributions": breakdowns.contributions(StatsBreakdown.Dimension.PHASE, phase.value),
+            "contributions": breakdowns.contributions(Dimension.PHASE, phase.value),
         }
         for phase in LifecyclePhase
     ]
@@ -307,16 +261,16 @@ def map_overview() -> dict[str, object]:
     by_contributions = contributions_by_country()
     return {
         "breakdowns": breakdowns,
-        "computed_at": breakdowns.computed_at,
+        "computed_at": breakdowns.updated_at,
         "totals": {
             "projects": public_projects().count(),
             "countries": len(by_projects),
             "contributions": contributions,
-            "contributors": total.contributors if total else 0,
-            "synthetic": total.synthetic_contributions if total else 0,
+            "contributors": total.contributors,
+            "synthetic": total.synthetic_contributions,
             "non_code": non_code,
             "code": contributions - non_code,
-            "non_code_share": _share(non_code, contributions),
+            "non_code_share": total.non_code_share,
         },
         "projects_by_country": by_projects,
         "contributions_by_country": by_contributions,
@@ -359,10 +313,7 @@ def compare_projects(slugs: list[str]) -> list[Project]:
         )
     }
     projects = [found[slug] for slug in dict.fromkeys(slugs) if slug in found]
-    summaries = project_summaries([p.pk for p in projects])
-    for project in projects:
-        project.summary = summaries.get(project.pk)
-    return projects
+    return attach_stats(projects)
 
 
 # LINEAGE AND OPENNESS
@@ -466,9 +417,3 @@ def project_model_openness(project: Project) -> list[object]:
             continue
         records.append(openness_for(artifact, ancestors=artifact_lineage(artifact)))
     return records
-
-
-def non_code_share(summary: ProjectStatsSummary | None) -> float | None:
-    if summary is None:
-        return None
-    return _share(summary.non_code_contributions, summary.contributions)

@@ -19,6 +19,7 @@ from cartography import badges, selectors, services, tasks, worldmap
 from cartography.forms import ImportForm
 from cartography.models import ImportRun
 from cartography.services import MAX_IMPORT_BYTES
+from contributions import stats_reader
 from contributions.choices import ContributionDomain, LifecyclePhase
 from projects import permissions as project_permissions
 from projects.selectors import projects_visible_to
@@ -143,13 +144,13 @@ def _api_links() -> dict[str, str]:
 def governance(request: HttpRequest) -> HttpResponse:
     """The five governance models of the study, each with its projects and their aggregate
     contribution patterns, so differences in centralisation and engagement show in live data."""
-    breakdowns = selectors.global_breakdowns()
+    breakdowns = stats_reader.global_breakdowns()
     groups = selectors.governance_groups(breakdowns=breakdowns)
     charts = {
         "non_code": worldmap.render_bar_chart(
             [(group.label, group.non_code_share or 0) for group in groups],
             title="Non-code share of approved contributions per governance model",
-            value_format=lambda value: f"{value:.0f}%",
+            value_format=stats_reader.percent_text,
             chart_id="chart-governance-noncode",
         ),
         "phases": {
@@ -166,7 +167,7 @@ def governance(request: HttpRequest) -> HttpResponse:
         "cartography/governance.html",
         {
             "groups": groups,
-            "computed_at": breakdowns.computed_at,
+            "computed_at": breakdowns.updated_at,
             "chart_non_code": mark_safe(charts["non_code"]),  # noqa: S308
             "chart_phases": {k: mark_safe(v) for k, v in charts["phases"].items()},  # noqa: S308
             "api": _api_links(),
@@ -196,19 +197,18 @@ def compare(request: HttpRequest) -> HttpResponse:
                 projects = []
     columns = []
     for project in projects:
-        summary = project.summary
+        stats = project.stats
         columns.append(
             {
                 "project": project,
-                "summary": summary,
-                "non_code_share": selectors.non_code_share(summary),
+                "stats": stats,
                 "models": selectors.project_model_openness(project),
                 "phase_chart": mark_safe(  # noqa: S308
                     worldmap.render_stacked_bar(
                         [
                             (
                                 str(phase.label),
-                                (summary.by_phase or {}).get(phase.value, 0) if summary else 0,
+                                stats.phase_count(phase.value),
                                 f"phase-{phase.value}",
                             )
                             for phase in LifecyclePhase
@@ -220,18 +220,11 @@ def compare(request: HttpRequest) -> HttpResponse:
                 ),
                 # The chart's legend: each phase with its colour and count.
                 "phase_rows": [
-                    (
-                        str(phase.label),
-                        (summary.by_phase or {}).get(phase.value, 0) if summary else 0,
-                        f"phase-{phase.value}",
-                    )
+                    (str(phase.label), stats.phase_count(phase.value), f"phase-{phase.value}")
                     for phase in LifecyclePhase
                 ],
                 "domain_rows": [
-                    (
-                        str(domain.label),
-                        (summary.by_domain or {}).get(domain.value, 0) if summary else 0,
-                    )
+                    (str(domain.label), stats.domain_count(domain.value))
                     for domain in ContributionDomain
                 ],
                 "api": selectors.api_project_stats(project.slug),
@@ -265,23 +258,23 @@ def badge(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     if kind not in BADGE_KINDS:
         raise Http404("No such badge.")
     project = get_object_or_404(selectors.public_projects(), slug=slug)
-    summary = selectors.project_summaries([project.pk]).get(project.pk)
-    stamp = summary.computed_at.isoformat() if summary else "none"
+    stats = stats_reader.project_stats(project.pk)
+    stamp = stats.updated_at.isoformat() if stats.updated_at else "none"
     key = f"badge:{project.pk}:{kind}:{stamp}:{project.updated_at.isoformat()}"
     svg = cache.get(key)
     if svg is None:
-        svg = badges.render_badge(_badge_for(project, summary, kind))
+        svg = badges.render_badge(_badge_for(project, stats, kind))
         cache.set(key, svg, BADGE_CACHE_SECONDS)
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS // 12}"
     return response
 
 
-def _badge_for(project, summary, kind: str) -> badges.Badge:
+def _badge_for(project, stats: stats_reader.ProjectStats, kind: str) -> badges.Badge:
     if kind == "non-code":
-        return badges.non_code_badge(selectors.non_code_share(summary))
+        return badges.non_code_badge(stats.non_code_share)
     if kind == "contributions":
-        return badges.contributions_badge(summary.contributions if summary else None)
+        return badges.contributions_badge(stats.contributions if stats.updated_at else None)
     records = selectors.project_model_openness(selectors.compare_projects([project.slug])[0])
     if kind == "osaid":
         conforming = sum(1 for record in records if record.osaid_conforms)

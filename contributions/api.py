@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Min
+from django.db.models import Min
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,7 +29,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contributions import permissions, selectors, services
+from contributions import permissions, selectors, services, stats_reader
 from contributions.choices import ContributionSource, ContributionStatus
 from contributions.filters import ContributionFilterSet, ContributorFilterSet
 from contributions.importers.allcontributors import export_allcontributorsrc
@@ -353,26 +353,12 @@ class SnapshotView(APIView):
                 "artifacts__derived_from",
             )
         )
-        approved = Contribution.objects.filter(
-            status=ContributionStatus.APPROVED, project__in=[p.pk for p in projects]
-        )
-        counts: dict[int, dict[str, int]] = defaultdict(dict)
-        for project_id, type_, n in (
-            approved.values("project_id", "type")
-            .annotate(n=Count("id"))
-            .values_list("project_id", "type", "n")
-            .order_by("project_id", "type")
-        ):
-            counts[project_id][type_] = n
-        people = dict(
-            approved.values("project_id")
-            .annotate(n=Count("contributor", distinct=True))
-            .values_list("project_id", "n")
-            .order_by("project_id")
-        )
+        # The counts come from the statistics rollups, never the ledger: a snapshot costs the
+        # same however many contributions there are.
+        stats = stats_reader.stats_by_project([p.pk for p in projects])
         for project in projects:
-            project.approved_contributions = counts.get(project.pk, {})
-            project.contributor_count = people.get(project.pk, 0)
+            project.approved_contributions = stats[project.pk].by_type
+            project.contributor_count = stats[project.pk].contributors
         data = {
             "generated_at": timezone.now(),
             "projects": projects,

@@ -1,12 +1,12 @@
-"""Statistics endpoints. They read only the rollups (`contributions.stats` keeps them true), so
-their cost does not grow with the ledger; each says when its numbers were last computed.
+"""Statistics endpoints. They read through `contributions.stats_reader`, over the rollups only
+(`contributions.stats` keeps them true), so their cost does not grow with the ledger; each says
+when its numbers were last computed. Shares are fractions from 0 to 1.
 
 Paths are relative to /api/v1/; `cartography/api.py` includes `urlpatterns`.
 """
 
 from __future__ import annotations
 
-from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -16,36 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contributions import stats
-from contributions.choices import (
-    Compensation,
-    ContributionDomain,
-    ContributionType,
-    LifecyclePhase,
-    types_in_domain,
-)
-from contributions.models import (
-    GlobalMonthlyRollup,
-    GlobalStatsState,
-    ProjectMonthlyRollup,
-    ProjectStatsSummary,
-    StatsBreakdown,
-)
-from projects.choices import ArtifactDomain, Continent, GovernanceModel
+from contributions import stats_reader
+from contributions.choices import ContributionDomain, ContributionType, LifecyclePhase
 from projects.selectors import projects_visible_to
 
-Dimension = StatsBreakdown.Dimension
+Dimension = stats_reader.Dimension
 
-# The label of each breakdown key, by dimension; "unspecified" covers work with no value.
-LABELS: dict[str, dict[str, str]] = {
-    Dimension.GOVERNANCE_MODEL: dict(GovernanceModel.choices),
-    Dimension.CONTINENT: dict(Continent.choices),
-    Dimension.ARTIFACT_DOMAIN: dict(ArtifactDomain.choices),
-    Dimension.DOMAIN: dict(ContributionDomain.choices),
-    Dimension.PHASE: dict(LifecyclePhase.choices),
-    Dimension.TYPE: dict(ContributionType.choices),
-    Dimension.COMPENSATION: dict(Compensation.choices),
-}
 BREAKDOWN_FIELDS = {
     "by_governance_model": Dimension.GOVERNANCE_MODEL,
     "by_continent": Dimension.CONTINENT,
@@ -126,7 +102,9 @@ class ProjectStatsSerializer(serializers.Serializer):
     contributions = serializers.IntegerField(help_text="Approved contributions.")
     contributors = serializers.IntegerField()
     non_code_contributions = serializers.IntegerField()
-    non_code_share = serializers.FloatField(allow_null=True)
+    non_code_share = serializers.FloatField(
+        allow_null=True, help_text="Share of contributions that are not code (0 to 1)."
+    )
     active_30 = serializers.IntegerField(help_text="Contributors active in the last 30 days.")
     active_90 = serializers.IntegerField(help_text="Contributors active in the last 90 days.")
     absence_factor = serializers.IntegerField(help_text="CHAOSS Contributor Absence Factor.")
@@ -138,7 +116,11 @@ class ProjectStatsSerializer(serializers.Serializer):
     organisations = serializers.IntegerField(help_text="Distinct affiliations.")
     language_tagged_contributions = serializers.IntegerField()
     underrepresented_language_contributions = serializers.IntegerField()
-    underrepresented_language_share = serializers.FloatField(allow_null=True)
+    underrepresented_language_share = serializers.FloatField(
+        allow_null=True,
+        help_text="Of the contributions naming a language, the share serving an "
+        "underrepresented one (0 to 1).",
+    )
     by_type = serializers.DictField(child=serializers.IntegerField())
     by_domain = serializers.DictField(child=serializers.IntegerField())
     by_phase = serializers.DictField(child=serializers.IntegerField())
@@ -151,24 +133,6 @@ class ProjectStatsSerializer(serializers.Serializer):
 
 # VIEWS
 # ------------------------------------------------------------------------------
-def _row(dimension: str, row: StatsBreakdown | None) -> dict:
-    if dimension == Dimension.ALL:
-        label = "All projects"
-    else:
-        label = LABELS[dimension].get(row.key, row.key) if row else ""
-    return {
-        "key": row.key if row else "",
-        "label": label,
-        "contributions": row.contributions if row else 0,
-        "contributors": row.contributors if row else 0,
-        "projects": row.projects if row else 0,
-        "non_code_share": stats.share(row.non_code_contributions, row.contributions)
-        if row
-        else None,
-        "synthetic_contributions": row.synthetic_contributions if row else 0,
-    }
-
-
 class GlobalStatsView(APIView):
     permission_classes = [AllowAny]
 
@@ -179,16 +143,12 @@ class GlobalStatsView(APIView):
         tags=["statistics"],
     )
     def get(self, request: Request) -> Response:
-        rows: dict[str, list[StatsBreakdown]] = {}
-        for row in StatsBreakdown.objects.order_by("dimension", "-contributions", "key"):
-            rows.setdefault(row.dimension, []).append(row)
-        state = GlobalStatsState.objects.filter(pk=1).first()
-        totals = rows.get(Dimension.ALL, [None])[0]
+        breakdowns = stats_reader.global_breakdowns()
         payload = {
-            "updated_at": state.computed_at if state else None,
-            "totals": _row(Dimension.ALL, totals),
+            "updated_at": breakdowns.updated_at,
+            "totals": breakdowns.total.as_payload(),
             **{
-                field: [_row(dimension, row) for row in rows.get(dimension, [])]
+                field: [row.as_payload() for row in breakdowns.of(dimension)]
                 for field, dimension in BREAKDOWN_FIELDS.items()
             },
         }
@@ -209,43 +169,22 @@ class TimeseriesView(APIView):
         query = TimeseriesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
+        project_id = None
         if "project" in filters:
             project = projects_visible_to(request.user).filter(slug=filters["project"]).first()
             if project is None:
                 raise serializers.ValidationError({"project": "No such project."})
-            cells = ProjectMonthlyRollup.objects.filter(project=project)
-            summary = ProjectStatsSummary.objects.filter(project=project).first()
-            updated_at = summary.computed_at if summary else None
-        else:
-            cells = GlobalMonthlyRollup.objects.all()
-            state = GlobalStatsState.objects.filter(pk=1).first()
-            updated_at = state.computed_at if state else None
-        if "type" in filters:
-            cells = cells.filter(type=filters["type"])
-        if "domain" in filters:
-            cells = cells.filter(type__in=types_in_domain(filters["domain"]))
-        if "phase" in filters:
-            cells = cells.filter(phase=filters["phase"])
-        counts = dict(cells.values_list("month").annotate(n=Sum("contributions")).order_by("month"))
-        quantities: dict = {}
-        for month, unit, total in (
-            cells.exclude(unit="")
-            .values_list("month", "unit")
-            .annotate(q=Sum("quantity"))
-            .order_by("month", "unit")
-        ):
-            quantities.setdefault(month, {})[unit] = total
+            project_id = project.pk
+        series = stats_reader.timeseries(
+            project_id=project_id,
+            type_=filters.get("type"),
+            domain=filters.get("domain"),
+            phase=filters.get("phase"),
+        )
         payload = {
-            "updated_at": updated_at,
+            "updated_at": series.updated_at,
             "filters": {key: str(value) for key, value in filters.items()},
-            "results": [
-                {
-                    "month": stats.month_key(month),
-                    "contributions": n,
-                    "quantities": quantities.get(month, {}),
-                }
-                for month, n in counts.items()
-            ],
+            "results": series.points,
         }
         return Response(TimeseriesSerializer(payload).data)
 
@@ -261,8 +200,7 @@ class ProjectStatsView(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         project = get_object_or_404(projects_visible_to(request.user), slug=slug)
-        summary = ProjectStatsSummary.objects.filter(project=project).first()
-        payload = {"project": project.slug, **stats.summary_payload(summary)}
+        payload = {"project": project.slug, **stats_reader.project_stats(project.pk).as_payload()}
         return Response(ProjectStatsSerializer(payload).data)
 
 

@@ -84,3 +84,14 @@ def contributor_credits(contributor: Contributor) -> QuerySet[Contribution]:
         .select_related("project", "artifact", "contributor")
         .order_by("-occurred_on", "-id")
     )
+
+
+def recent_approved_contributions(project, *, limit: int) -> list[Contribution]:
+    """A project's most recently approved entries: a bounded list for its page, not a statistic
+    (the counts come from the rollups)."""
+    return list(
+        Contribution.objects.filter(project=project, status=ContributionStatus.APPROVED)
+        .select_related("contributor", "artifact")
+        .prefetch_related("languages")
+        .order_by("-moderated_at", "-id")[:limit]
+    )

@@ -1,11 +1,11 @@
 """The aggregation, written once: CHAOSS health metrics as pure functions, the per-project refresh
-and the global refresh the jobs run, the reconciliation that finds stale rollups, the streaming
-full rebuild, and the rollup readers the endpoints use.
+and the global refresh the jobs run, the reconciliation that finds stale rollups, and the
+streaming full rebuild. This module computes and writes the rollups; `contributions.stats_reader`
+is the one module that reads them (for the API, the pages, the template tags and the snapshot).
 
-Two independent computations of the same numbers live here on purpose:
-- the refresh aggregates in the database (GROUP BY) and writes the rollups;
-- `oracle_project` / `oracle_global` walk the approved rows in Python, with no GROUP BY at all.
-The tests compare the rollups with the oracle; the benchmark times `compute_project` /
+The refresh aggregates in the database (GROUP BY). The tests compare what it writes with an
+independent computation that walks the approved rows in Python with no GROUP BY at all (the
+oracle, `tests/contributions/oracles.py`); the benchmark times `compute_project` /
 `compute_global` (the refresh's own queries, without the writes) as "computing at request time".
 
 Definitions (docs/domain.md, "Health metrics"), recorded where they needed a decision:
@@ -114,10 +114,6 @@ def new_contributors_by_month(first_days: Mapping[Any, dt.date]) -> dict[str, in
     return dict(sorted(counts.items()))
 
 
-def share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 def month_key(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
@@ -134,13 +130,13 @@ def _decimal_text(value: Decimal) -> str:
     return str(Decimal(value).quantize(CENT))
 
 
-def _artifact_domain(kind: str | None) -> str:
+def artifact_domain(kind: str | None) -> str:
     return str(ARTIFACT_KIND_DOMAIN.get(kind, UNSPECIFIED)) if kind else UNSPECIFIED
 
 
-# SUMMARY ASSEMBLY: shared by the refresh and the oracle, so both shape results identically.
+# SUMMARY ASSEMBLY: shared by the refresh and the tests' oracle, so both shape results identically.
 # ------------------------------------------------------------------------------
-def _summary_fields(
+def summary_fields(
     *,
     today: dt.date,
     counts_by_contributor: Mapping[int, int],
@@ -152,6 +148,7 @@ def _summary_fields(
     by_phase: Mapping[str, int],
     by_compensation: Mapping[str, int],
     by_artifact_domain: Mapping[str, int],
+    synthetic: int,
     languages: Mapping[str, int],
     tagged: int,
     underrepresented: int,
@@ -167,6 +164,7 @@ def _summary_fields(
         "contributions": total,
         "contributors": len(counts_by_contributor),
         "non_code_contributions": sum(c for t, c in by_type.items() if t not in CODE_TYPES),
+        "synthetic_contributions": synthetic,
         "active_30": active_contributors(last_days, today=today, days=30),
         "active_90": active_contributors(last_days, today=today, days=90),
         "absence_factor": absence_factor(counts_by_contributor.values()),
@@ -198,7 +196,7 @@ def _summary_fields(
     }
 
 
-def _language_info(codes: Iterable[str]) -> dict[str, tuple[str, bool]]:
+def language_details(codes: Iterable[str]) -> dict[str, tuple[str, bool]]:
     return {
         lang.code: (lang.name, lang.resource_level in UNDERREPRESENTED_LEVELS)
         for lang in Language.objects.filter(code__in=list(codes))
@@ -260,14 +258,18 @@ def compute_project(project_id: int, *, today: dt.date | None = None) -> dict[st
             last_days[contributor_id] = last
     by_compensation: Counter[str] = Counter()
     by_artifact_domain: Counter[str] = Counter()
-    for compensation, kind, n in (
+    synthetic = 0
+    for compensation, kind, n, generated in (
         _approved(project_id)
         .values_list("compensation", "artifact__kind")
-        .annotate(n=Count("id"))
+        .annotate(
+            n=Count("id"), generated=Count("id", filter=Q(source=ContributionSource.SYNTHETIC))
+        )
         .order_by()
     ):
         by_compensation[compensation] += n
-        by_artifact_domain[_artifact_domain(kind)] += n
+        by_artifact_domain[artifact_domain(kind)] += n
+        synthetic += generated
     links = Contribution.languages.through.objects.filter(
         contribution__project_id=project_id, contribution__status=APPROVED
     )
@@ -290,7 +292,7 @@ def compute_project(project_id: int, *, today: dt.date | None = None) -> dict[st
         by_phase[phase] += n
         if q is not None:
             quantities[unit] += q
-    summary = _summary_fields(
+    summary = summary_fields(
         today=today,
         counts_by_contributor=counts_by_contributor,
         counts_by_type_contributor=counts_by_type_contributor,
@@ -301,11 +303,12 @@ def compute_project(project_id: int, *, today: dt.date | None = None) -> dict[st
         by_phase=by_phase,
         by_compensation=by_compensation,
         by_artifact_domain=by_artifact_domain,
+        synthetic=synthetic,
         languages=languages,
         tagged=tagging["tagged"],
         underrepresented=tagging["under"],
         quantities=quantities,
-        language_info=_language_info(languages),
+        language_info=language_details(languages),
     )
     return {"cells": cells, "summary": summary}
 
@@ -583,223 +586,3 @@ def rebuild_all(*, jobs: int = 1, progress: Callable[[int], None] | None = None)
                 progress(1)
     refresh_global()
     return {"projects": len(project_ids)}
-
-
-# READING THE ROLLUPS (the only thing the endpoints do)
-# ------------------------------------------------------------------------------
-def summary_payload(summary: ProjectStatsSummary | None) -> dict[str, Any]:
-    """A project's statistics as the API shows them; zeros for a project with no rollups yet."""
-    fields = {
-        name: getattr(summary, name) if summary else default
-        for name, default in EMPTY_SUMMARY.items()
-    }
-    total = fields["contributions"]
-    fields["non_code_share"] = share(fields["non_code_contributions"], total)
-    fields["underrepresented_language_share"] = share(
-        fields["underrepresented_language_contributions"],
-        fields["language_tagged_contributions"],
-    )
-    fields["updated_at"] = summary.computed_at if summary else None
-    return fields
-
-
-EMPTY_SUMMARY: dict[str, Any] = {
-    "contributions": 0,
-    "contributors": 0,
-    "non_code_contributions": 0,
-    "active_30": 0,
-    "active_90": 0,
-    "absence_factor": 0,
-    "absence_factor_by_type": {},
-    "elephant_factor": None,
-    "affiliated_contributions": 0,
-    "organisations": 0,
-    "language_tagged_contributions": 0,
-    "underrepresented_language_contributions": 0,
-    "by_type": {},
-    "by_domain": {},
-    "by_phase": {},
-    "by_compensation": {},
-    "by_artifact_domain": {},
-    "new_contributors_by_month": {},
-    "languages": [],
-    "quantities": {},
-}
-
-
-def project_rollups(project_id: int) -> dict[str, Any]:
-    """The project's stored rollups in the oracle's shape (for tests and checks)."""
-    summary = ProjectStatsSummary.objects.filter(project_id=project_id).first()
-    fields = {name: getattr(summary, name) if summary else d for name, d in EMPTY_SUMMARY.items()}
-    cells = {
-        (c.month, c.type, c.phase, c.unit): (c.contributions, c.contributors, c.quantity)
-        for c in ProjectMonthlyRollup.objects.filter(project_id=project_id)
-    }
-    return {"cells": cells, "summary": fields}
-
-
-def global_rollups() -> dict[str, Any]:
-    breakdowns = {
-        (b.dimension, b.key): (
-            b.contributions,
-            b.contributors,
-            b.projects,
-            b.non_code_contributions,
-            b.synthetic_contributions,
-        )
-        for b in StatsBreakdown.objects.all()
-    }
-    cells = {
-        (c.month, c.type, c.phase, c.unit): (c.contributions, c.contributors, c.quantity)
-        for c in GlobalMonthlyRollup.objects.all()
-    }
-    return {"breakdowns": breakdowns, "cells": cells}
-
-
-# THE ORACLE: the same numbers from the raw rows, in Python, with no GROUP BY.
-# ------------------------------------------------------------------------------
-def _approved_rows(project_id: int | None = None) -> Iterable[dict[str, Any]]:
-    return (
-        _approved(project_id)
-        .values(
-            "id",
-            "project_id",
-            "contributor_id",
-            "affiliation_id",
-            "type",
-            "phase",
-            "compensation",
-            "occurred_on",
-            "created_at",
-            "quantity",
-            "unit",
-            "source",
-            "artifact__kind",
-            "project__governance_model",
-        )
-        .order_by("id")
-        .iterator(chunk_size=2000)
-    )
-
-
-def _row_day(row: Mapping[str, Any]) -> dt.date:
-    if row["occurred_on"] is not None:
-        return row["occurred_on"]
-    return timezone.localtime(row["created_at"], dt.UTC).date()
-
-
-def _add_cell(cells: dict, people: dict, row: Mapping[str, Any]) -> None:
-    key = (
-        first_of_month(_row_day(row)),
-        row["type"],
-        row["phase"],
-        row["unit"] if row["quantity"] is not None else "",
-    )
-    n, q = cells.get(key, (0, None))
-    if row["quantity"] is not None:
-        q = (q or Decimal(0)) + row["quantity"]
-    cells[key] = (n + 1, q)
-    people[key].add(row["contributor_id"])
-
-
-def _finish_cells(cells: dict, people: dict) -> dict:
-    return {
-        key: (n, len(people[key]), q.quantize(CENT) if q is not None else None)
-        for key, (n, q) in cells.items()
-    }
-
-
-def oracle_project(project_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
-    today = today or timezone.localdate()
-    cells: dict = {}
-    people: dict = defaultdict(set)
-    counts_by_contributor: Counter[int] = Counter()
-    counts_by_type_contributor: dict[str, Counter[int]] = defaultdict(Counter)
-    counts_by_affiliation: Counter[int | None] = Counter()
-    first_days: dict[int, dt.date] = {}
-    last_days: dict[int, dt.date] = {}
-    by_type: Counter[str] = Counter()
-    by_phase: Counter[str] = Counter()
-    by_compensation: Counter[str] = Counter()
-    by_artifact_domain: Counter[str] = Counter()
-    quantities: dict[str, Decimal] = defaultdict(Decimal)
-    ids = []
-    for row in _approved_rows(project_id):
-        ids.append(row["id"])
-        _add_cell(cells, people, row)
-        who, day = row["contributor_id"], _row_day(row)
-        counts_by_contributor[who] += 1
-        counts_by_type_contributor[row["type"]][who] += 1
-        counts_by_affiliation[row["affiliation_id"]] += 1
-        first_days[who] = min(day, first_days.get(who, day))
-        last_days[who] = max(day, last_days.get(who, day))
-        by_type[row["type"]] += 1
-        by_phase[row["phase"]] += 1
-        by_compensation[row["compensation"]] += 1
-        by_artifact_domain[_artifact_domain(row["artifact__kind"])] += 1
-        if row["quantity"] is not None:
-            quantities[row["unit"]] += row["quantity"]
-    language_sets: dict[int, set[str]] = defaultdict(set)
-    for contribution_id, code in Contribution.languages.through.objects.filter(
-        contribution_id__in=ids
-    ).values_list("contribution_id", "language_id"):
-        language_sets[contribution_id].add(code)
-    info = _language_info({code for codes in language_sets.values() for code in codes})
-    languages: Counter[str] = Counter(c for codes in language_sets.values() for c in codes)
-    summary = _summary_fields(
-        today=today,
-        counts_by_contributor=counts_by_contributor,
-        counts_by_type_contributor=counts_by_type_contributor,
-        first_days=first_days,
-        last_days=last_days,
-        counts_by_affiliation=counts_by_affiliation,
-        by_type=by_type,
-        by_phase=by_phase,
-        by_compensation=by_compensation,
-        by_artifact_domain=by_artifact_domain,
-        languages=languages,
-        tagged=len(language_sets),
-        underrepresented=sum(
-            1 for codes in language_sets.values() if any(info[c][1] for c in codes)
-        ),
-        quantities=quantities,
-        language_info=info,
-    )
-    return {"cells": _finish_cells(cells, people), "summary": summary}
-
-
-def oracle_global() -> dict[str, Any]:
-    continents: dict[int, set[str]] = defaultdict(set)
-    for project_id, continent in Project.countries.through.objects.values_list(
-        "project_id", "country__continent"
-    ):
-        continents[project_id].add(continent)
-    groups: dict[tuple[str, str], dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    cells: dict = {}
-    people: dict = defaultdict(set)
-    for row in _approved_rows():
-        _add_cell(cells, people, row)
-        keys = [
-            (Dimension.ALL, ""),
-            (Dimension.GOVERNANCE_MODEL, row["project__governance_model"]),
-            (Dimension.ARTIFACT_DOMAIN, _artifact_domain(row["artifact__kind"])),
-            (Dimension.DOMAIN, TYPE_DOMAIN[row["type"]]),
-            (Dimension.PHASE, row["phase"]),
-            (Dimension.TYPE, row["type"]),
-            (Dimension.COMPENSATION, row["compensation"]),
-        ]
-        keys += [
-            (Dimension.CONTINENT, c) for c in continents.get(row["project_id"]) or {UNSPECIFIED}
-        ]
-        for dimension, key in keys:
-            group = groups[(str(dimension), str(key))]
-            group["contributions"].add(row["id"])
-            group["contributors"].add(row["contributor_id"])
-            group["projects"].add(row["project_id"])
-            if row["type"] not in CODE_TYPES:
-                group["non_code"].add(row["id"])
-            if row["source"] == ContributionSource.SYNTHETIC:
-                group["synthetic"].add(row["id"])
-    measures = ("contributions", "contributors", "projects", "non_code", "synthetic")
-    breakdowns = {key: tuple(len(group[m]) for m in measures) for key, group in groups.items()}
-    return {"breakdowns": breakdowns, "cells": _finish_cells(cells, people)}

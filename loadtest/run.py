@@ -8,7 +8,8 @@
    contributors logging work through the forms and the API, maintainers moderating).
 4. Checks: every write the load test made (each logged contribution, each decision) is in the
    database as sent; once the worker has drained its queue, every project's stored statistics
-   and the global ones equal a recomputation from scratch (contributions.stats' oracle).
+   and the global ones equal a recomputation from scratch (the oracle in
+   tests/contributions/oracles.py).
 5. Prints requests per second, p50/p95/p99 per endpoint group and the 5xx count; exits non-zero
    if any write is missing, a statistic differs, or any response was a 5xx.
 
@@ -183,16 +184,16 @@ def verify_writes(writes_path: Path) -> dict[str, int]:
 
 def statistics_differences() -> list[str]:
     """Every project's stored rollups and the global ones against the from-scratch oracle."""
-    from contributions import stats
     from contributions.models import Contribution
+    from tests.contributions import oracles
 
     differences = []
     for project_id in sorted(set(Contribution.objects.values_list("project_id", flat=True))):
-        stored, expected = stats.project_rollups(project_id), stats.oracle_project(project_id)
+        stored, expected = oracles.project_rollups(project_id), oracles.oracle_project(project_id)
         for part in ("summary", "cells"):
             if stored[part] != expected[part]:
                 differences.append(f"project {project_id} {part}")
-    stored, expected = stats.global_rollups(), stats.oracle_global()
+    stored, expected = oracles.global_rollups(), oracles.oracle_global()
     for part in ("breakdowns", "cells"):
         if stored[part] != expected[part]:
             differences.append(f"global {part}")

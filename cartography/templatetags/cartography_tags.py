@@ -38,11 +38,3 @@ def artifact_lineage(artifact) -> dict:
 @register.inclusion_tag("cartography/_model_openness.html")
 def project_openness(project) -> dict:
     return {"project": project, "models": selectors.project_model_openness(project)}
-
-
-@register.filter
-def percent(value) -> str:
-    """A share in percent, or an en dash when there is nothing to share."""
-    if value is None or value == "":
-        return "\u2013"
-    return f"{float(value):.0f}%"

@@ -60,6 +60,11 @@ class ProjectStatsSummary(models.Model):
     contributions = models.PositiveIntegerField("approved contributions", default=0)
     contributors = models.PositiveIntegerField("distinct contributors", default=0)
     non_code_contributions = models.PositiveIntegerField("non-code contributions", default=0)
+    synthetic_contributions = models.PositiveIntegerField(
+        "synthetic contributions",
+        default=0,
+        help_text="Generated demo data included in the counts.",
+    )
     active_30 = models.PositiveIntegerField("active in 30 days", default=0)
     active_90 = models.PositiveIntegerField("active in 90 days", default=0)
     absence_factor = models.PositiveIntegerField("contributor absence factor", default=0)

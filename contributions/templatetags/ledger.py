@@ -1,26 +1,25 @@
-"""Template helpers of the ledger: safe Markdown, status badges, and the ledger's part of the
-project page.
+"""Template helpers of the ledger: safe Markdown, status badges, shares as percents, and the
+ledger's part of the project page.
 
 The project page is a registry view (projects/views.py) and the registry never imports the
 ledger; the page's contributions section is composed here, above both apps, and pulled in by the
-template with `{% load ledger %}{% project_contributions project %}`.
+template with `{% load ledger %}{% project_contributions project %}`. Its statistics come from the
+rollups (`contributions.stats_reader`); only the list of recent entries reads the ledger, and it
+is bounded.
 """
 
 from django import template
-from django.db.models import Count, Q
 from django.utils.safestring import SafeString
 
-from contributions import permissions
+from contributions import permissions, selectors, stats_reader
 from contributions.choices import (
     TYPE_DOMAIN,
     ContributionDomain,
-    ContributionSource,
     ContributionStatus,
     ContributionType,
     LifecyclePhase,
 )
 from contributions.markdown import render_markdown
-from contributions.models import Contribution
 
 register = template.Library()
 
@@ -38,6 +37,13 @@ def has_public_profile_filter(contributor) -> bool:
     return permissions.has_public_profile(contributor)
 
 
+@register.filter(name="as_percent")
+def as_percent(share: float | None) -> str:
+    """A share (a fraction from 0 to 1, as every share in the data) as a percent: the one place
+    a template turns a share into one; an en dash when there is nothing to share."""
+    return stats_reader.percent_text(share)
+
+
 @register.inclusion_tag("contributions/_status.html")
 def status_badge(status: str) -> dict:
     return {"status": status, "label": ContributionStatus(status).label}
@@ -45,42 +51,29 @@ def status_badge(status: str) -> dict:
 
 @register.inclusion_tag("contributions/_project_contributions.html")
 def project_contributions(project) -> dict:
-    """Approved contributions of a project: counts by type and phase (one grouped query) and the
-    most recent entries; the full list is the filtered contribution list."""
-    approved = Contribution.objects.filter(project=project, status=ContributionStatus.APPROVED)
-    counts = (
-        approved.values("type", "phase")
-        .annotate(
-            n=Count("id"), synthetic=Count("id", filter=Q(source=ContributionSource.SYNTHETIC))
-        )
-        .order_by()
-    )
+    """Approved contributions of a project: counts by type and phase (from the rollups) and the
+    most recent entries (a bounded list); the full list is the filtered contribution list."""
+    stats = stats_reader.project_stats(project.pk)
     phases = list(LifecyclePhase)
-    by_type: dict[str, dict[str, int]] = {}
-    for row in counts:
-        by_type.setdefault(row["type"], dict.fromkeys(phases, 0))[row["phase"]] += row["n"]
+    table = stats_reader.type_phase_counts(project.pk)
     rows = [
         {
             "type": ContributionType(code).label,
             "domain": ContributionDomain(TYPE_DOMAIN[code]).label,
-            "phases": [per_phase[p] for p in phases],
-            "total": sum(per_phase.values()),
+            "phases": [table[code].get(p, 0) for p in phases],
+            "total": sum(table[code].values()),
         }
-        for code, per_phase in sorted(
-            by_type.items(), key=lambda item: list(ContributionType.values).index(item[0])
-        )
+        for code in ContributionType.values
+        if code in table
     ]
-    recent = (
-        approved.select_related("contributor", "artifact")
-        .prefetch_related("languages")
-        .order_by("-moderated_at", "-id")[:PROJECT_PAGE_RECENT]
-    )
+    recent = selectors.recent_approved_contributions(project, limit=PROJECT_PAGE_RECENT)
     return {
         "project": project,
         "phases": [p.label for p in phases],
         "rows": rows,
         "total": sum(r["total"] for r in rows),
-        "synthetic": sum(row["synthetic"] for row in counts),
+        "synthetic": stats.synthetic_contributions,
+        "updated_at": stats.updated_at,
         "recent": recent,
         "recent_limit": PROJECT_PAGE_RECENT,
     }

@@ -9,8 +9,8 @@ from contributions.stats import (
     active_contributors,
     elephant_factor,
     new_contributors_by_month,
-    share,
 )
+from contributions.stats_reader import percent_text, share
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,11 @@ def test_share():
     assert share(7, 8) == 0.875
     assert share(1, 3) == 0.3333
     assert share(0, 0) is None
+
+
+def test_a_share_becomes_a_percent_only_as_text():
+    assert percent_text(0.875) == "88%"
+    assert percent_text(0.3333) == "33%"
+    assert percent_text(1) == "100%"
+    assert percent_text(0) == "0%"
+    assert percent_text(None) == "\u2013"

@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from contributions import services, stats, tasks
+from contributions import services, stats, stats_reader, tasks
 from contributions.models import (
     Contribution,
     ProjectLedgerVersion,
@@ -18,7 +18,7 @@ from contributions.models import (
     ProjectStatsSummary,
 )
 from tests import factories
-from tests.services.support import assert_rollups_exact
+from tests.contributions.oracles import assert_rollups_exact
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +153,7 @@ def test_project_metrics_on_a_hand_computed_ledger(project, maintainer, run_jobs
     with run_jobs():
         services.contribution_approve(contribution=late, moderator=maintainer)
 
-    payload = stats.summary_payload(ProjectStatsSummary.objects.get(project=project))
+    payload = stats_reader.project_stats(project.pk).as_payload()
     assert payload["contributions"] == 8
     assert payload["contributors"] == 3
     # Ada 5 of 8: she alone carries half.

@@ -12,7 +12,7 @@ from contributions.choices import ContributionType, LifecyclePhase
 from contributions.management.commands.generate_demo_data import SUMMARY, allocate
 from contributions.models import Contribution, Contributor
 from projects.models import Artifact, Organisation, Project
-from tests.services.support import assert_rollups_exact
+from tests.contributions.oracles import assert_rollups_exact
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from contributions import services, tasks
 from contributions.choices import Compensation, ContributionType, LifecyclePhase
 from contributions.models import Contribution
 from tests import factories
-from tests.services.support import assert_rollups_exact
+from tests.contributions.oracles import assert_rollups_exact
 
 pytestmark = pytest.mark.django_db
 

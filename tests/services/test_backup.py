@@ -18,6 +18,7 @@ from django.db import connection
 
 from contributions import stats
 from contributions.models import Contribution
+from tests.contributions import oracles
 from tests.production.processes import ROOT, database_url, service_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -35,10 +36,10 @@ def statistics_snapshot() -> dict:
     return {
         "counts": counts,
         "projects": {
-            str(pk): {"stored": stats.project_rollups(pk), "oracle": stats.oracle_project(pk)}
+            str(pk): {"stored": oracles.project_rollups(pk), "oracle": oracles.oracle_project(pk)}
             for pk in project_ids
         },
-        "global": {"stored": stats.global_rollups(), "oracle": stats.oracle_global()},
+        "global": {"stored": oracles.global_rollups(), "oracle": oracles.oracle_global()},
         "stale": stats.stale_project_ids(),
         "approved_ids": sorted(
             Contribution.objects.filter(status="approved").values_list("pk", flat=True)

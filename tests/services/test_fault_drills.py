@@ -29,6 +29,8 @@ from cartography.celery import app as celery_app
 from contributions import stats
 from contributions.models import Contribution, ModerationEvent
 from tests import factories
+from tests.contributions import oracles
+from tests.contributions.oracles import assert_rollups_exact
 from tests.production.processes import (
     broker_mode,
     celery_worker,
@@ -40,7 +42,6 @@ from tests.production.processes import (
     wait_ready,
     wait_until,
 )
-from tests.services.support import assert_rollups_exact
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -259,7 +260,8 @@ def test_redis_stopped_pages_and_approvals_keep_working_and_jobs_catch_up(ledger
     approved = Contribution.objects.filter(project=project, status="approved").count()
     assert approved == 5
     assert (
-        stats.project_rollups(project.pk)["summary"] == stats.oracle_project(project.pk)["summary"]
+        oracles.project_rollups(project.pk)["summary"]
+        == oracles.oracle_project(project.pk)["summary"]
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from contributions import stats
 from contributions.choices import TYPE_DOMAIN, ContributionDomain, ContributionType
 from contributions.models import Contribution
 from tests import factories
@@ -220,6 +221,7 @@ def test_project_page_counts_approved_work_by_type_and_phase(client, project):
     ]:
         factories.ContributionFactory(project=project, type=type_, phase=phase, status="approved")
     factories.ContributionFactory(project=project, type="code", status="rejected")
+    stats.refresh_project(project.pk)  # what the job does after each approval
     response = client.get(project.get_absolute_url())
     html = response.content.decode()
     assert "4 approved contributions" in html
