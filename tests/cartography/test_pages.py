@@ -58,6 +58,62 @@ def test_statistics_pages_never_read_the_ledger(client, ledger, name):
     assert len(queries) <= 25
 
 
+def _ledger_queries(queries) -> list[str]:
+    """The SQL statements that read the contributions table itself (not its link tables)."""
+    return [q["sql"] for q in queries if '"contributions_contribution"' in q["sql"]]
+
+
+def test_project_page_reads_its_statistics_from_the_rollups(client, ledger):
+    """The counts by type and phase come from the rollups; the one statement on the ledger is the
+    bounded list of recent entries, never an aggregate."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    project = Project.objects.get(slug="bielik")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(project.get_absolute_url())
+    assert response.status_code == HTTPStatus.OK
+    assert "6 approved contributions" in text(response)
+    ledger_queries = _ledger_queries(queries)
+    assert len(ledger_queries) == 1
+    (recent,) = ledger_queries
+    assert "LIMIT" in recent.upper()
+    assert "COUNT(" not in recent.upper() and "GROUP BY" not in recent.upper()
+
+
+def test_snapshot_reads_no_statistic_from_the_ledger(client, ledger):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/snapshot/")
+    assert response.status_code == HTTPStatus.OK
+    assert _ledger_queries(queries) == []
+    bielik = next(p for p in response.json()["projects"] if p["slug"] == "bielik")
+    assert bielik["approved_contributions"] == {"code": 2, "data_annotation": 3, "evaluation": 1}
+    assert sum(p["contributor_count"] > 0 for p in response.json()["projects"]) == 3
+
+
+def test_map_and_stats_api_agree_on_the_non_code_share(client, ledger):
+    """One definition of the share: a fraction from 0 to 1, the same number in both payloads."""
+    map_data = client.get("/api/v1/map/").json()
+    stats_data = client.get("/api/v1/stats/").json()
+    expected = round(NON_CODE / APPROVED, 4)
+    assert map_data["totals"]["non_code_share"] == stats_data["totals"]["non_code_share"]
+    assert map_data["totals"]["non_code_share"] == expected
+    by_model = {row["key"]: row["non_code_share"] for row in stats_data["by_governance_model"]}
+    shares = []
+    for group in map_data["governance_models"]:
+        assert group["non_code_share"] == by_model.get(group["key"])
+        shares.append(group["non_code_share"])
+        for project in group["projects"]:
+            own = client.get(f"/api/v1/projects/{project['slug']}/stats/").json()
+            assert project["non_code_share"] == own["non_code_share"]
+            shares.append(project["non_code_share"])
+    assert {round(4 / 6, 4), 0.5, 1.0} <= set(shares)  # bielik, olmo, llama
+    assert all(0 <= value <= 1 for value in shares if value is not None)
+
+
 def test_home_marks_inferred_governance_and_underrepresented_languages(client, seeded):
     page = text(client.get(reverse("home")))
     inferred = Project.objects.filter(governance_confirmed=False).count()
