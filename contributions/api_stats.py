@@ -105,6 +105,9 @@ class ProjectStatsSerializer(serializers.Serializer):
     non_code_share = serializers.FloatField(
         allow_null=True, help_text="Share of contributions that are not code (0 to 1)."
     )
+    synthetic_contributions = serializers.IntegerField(
+        help_text="How many of the contributions are generated demo data."
+    )
     active_30 = serializers.IntegerField(help_text="Contributors active in the last 30 days.")
     active_90 = serializers.IntegerField(help_text="Contributors active in the last 90 days.")
     absence_factor = serializers.IntegerField(help_text="CHAOSS Contributor Absence Factor.")
