@@ -13,7 +13,7 @@ from django.urls import reverse
 from contributions.models import Contribution, Contributor, ModerationEvent
 from projects.models import Artifact, Organisation, Project, ProjectOrganisation
 from tests import factories
-from tests.services.support import assert_rollups_exact
+from tests.contributions.oracles import assert_rollups_exact
 
 pytestmark = pytest.mark.django_db
 

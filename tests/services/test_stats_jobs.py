@@ -8,8 +8,8 @@ from django.core.management import call_command
 from contributions import services, stats, tasks
 from contributions.models import Contribution, ProjectStatsSummary
 from tests import factories
+from tests.contributions.oracles import assert_rollups_exact
 from tests.services.conftest import wait_for
-from tests.services.support import assert_rollups_exact
 
 pytestmark = pytest.mark.services
 
