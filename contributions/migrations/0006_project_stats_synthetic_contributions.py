@@ -12,7 +12,7 @@ def mark_summaries_stale(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contributions", "0004_orcid_ascii_digits"),
+        ("contributions", "0005_placeholder_emails_and_proven_handles"),
     ]
 
     operations = [
