@@ -186,3 +186,61 @@ def load_cartography(seed: dict | None = None) -> dict[str, LoadReport]:
         organisations=organisations, projects=projects, artifacts=artifacts, project_links=links
     )
     return reports
+
+
+# THE BUNDLED OPENNESS DATA
+# ------------------------------------------------------------------------------
+# Redistributed unchanged under their licences (projects/data/mot/LICENSE: MIT;
+# projects/data/osai-index/LICENSE.md: CC BY 4.0, with the attribution it asks for).
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MOT_MODELS = DATA_DIR / "mot" / "models"
+MOT_COMMIT = "8b5d30e90a7c62d7d6ece48b91e69ff495920a4d"
+INDEX_FOLDER = DATA_DIR / "osai-index"
+INDEX_FROZEN_COMMIT = "801f68773ae7f7d9e527afb7bbaf3e9d8d29f2fb"
+INDEX_CURRENT_COMMIT = "5a388e871b88735e7ab7e6fb230b76c9d460d99a"
+
+
+def load_openness_data(
+    *, mot_folder: Path = MOT_MODELS, index_folder: Path = INDEX_FOLDER
+) -> dict[str, LoadReport]:
+    """Import the bundled Model Openness Tool files, then the Open Source AI Index entries (which
+    then find the model artifacts the tool's files created), offline and through the same
+    importers as `import_mot` and `import_osai_index`. A second load changes nothing."""
+    from django.core.exceptions import ValidationError
+
+    from projects.openness.importers.index import (
+        current_dimensions,
+        index_files,
+        index_import_many,
+        parse_index_path,
+    )
+    from projects.openness.importers.mot import mot_files, mot_import_many
+    from projects.openness.index_file import IndexFormat
+    from projects.openness.mot_file import parse_mot_file
+
+    mot = LoadReport()
+    results = mot_import_many(
+        files=[parse_mot_file(path) for path in mot_files(mot_folder)], source_commit=MOT_COMMIT
+    )
+    for result in results:
+        if isinstance(result, ValidationError):
+            mot.notes.append(" ".join(result.messages))
+        elif result.artifact_created:
+            mot.created += 1
+        elif result.changed:
+            mot.updated += 1
+        else:
+            mot.unchanged += 1
+
+    index = LoadReport()
+    dimensions = current_dimensions(index_folder)
+    parsed = [parse_index_path(path, fmt, dimensions) for path, fmt in index_files(index_folder)]
+    commits = {IndexFormat.FROZEN: INDEX_FROZEN_COMMIT, IndexFormat.CURRENT: INDEX_CURRENT_COMMIT}
+    for result in index_import_many(assessments=parsed, commits=commits):
+        if result.status == "created":
+            index.created += 1
+        elif result.status == "updated":
+            index.updated += 1
+        elif result.status == "unchanged":
+            index.unchanged += 1
+    return {"openness files": mot, "index entries": index}

@@ -474,6 +474,10 @@ def mot_record_save(
         )
         return True
     diff = {name: value for name, value in values.items() if getattr(record, name) != value}
+    if set(diff) == {"problems"} and set(values["problems"]) <= set(record.problems or []):
+        # Nothing else changed: the notes of the import that made a change (a licence replaced,
+        # components removed) stay until the next change, and a re-import is an exact no-op.
+        diff = {}
     if not diff:
         return False
     for name, value in diff.items():

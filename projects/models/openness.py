@@ -168,6 +168,16 @@ class MotRecord(models.Model):
     framework = models.JSONField(
         "framework", null=True, blank=True, help_text="The file's framework block, as given."
     )
+    name = models.CharField(  # noqa: DJ001
+        "release name",
+        max_length=200,
+        null=True,
+        blank=True,
+        help_text=(
+            "release.name as given: the tool updates by name, so an export keeps it even when the "
+            "artifact it matched is named otherwise here."
+        ),
+    )
     version = models.CharField("version", max_length=100, null=True, blank=True)  # noqa: DJ001
     date = models.CharField("date as given", max_length=30, null=True, blank=True)  # noqa: DJ001
     release_type = models.CharField("type", max_length=30, null=True, blank=True)  # noqa: DJ001

@@ -122,7 +122,9 @@ def artifact_release(artifact: Artifact) -> MotRelease:
     return MotRelease(
         source_file=source_file,
         framework=framework,
-        name=artifact.name,
+        # The tool updates by release name: a file matched to an artifact named otherwise here
+        # goes back under the name it came with, or sending it back would create a duplicate.
+        name=(record.name if record is not None and record.name else artifact.name),
         licences=licences,
         components=components,
         **fields,

@@ -414,6 +414,7 @@ def _record_values(
         "source_commit": source_commit[:64],
         "source_url": source_url[:500],
         "framework": framework,
+        "name": fit(release.name, 200, "release.name", problems),
         "version": fit(release.version, 100, "release.version", problems),
         "date": fit(release.date, 30, "release.date", problems),
         "release_type": fit(release.type, 30, "release.type", problems),
