@@ -21,7 +21,9 @@ def snapshot() -> dict:
         ),
         "artifacts": sorted(Artifact.objects.values_list("slug", "updated_at")),
         "components": ArtifactComponent.objects.count(),
-        "assessments": sorted(ThirdPartyAssessment.objects.values_list("pk", "retrieved_at", "problems")),
+        "assessments": sorted(
+            ThirdPartyAssessment.objects.values_list("pk", "retrieved_at", "problems")
+        ),
         "verdicts": sorted(
             ArtifactOpenness.objects.values_list("artifact_id", "reference_class", "strict_class")
         ),
