@@ -39,12 +39,26 @@ class Command(BaseCommand):
                 files.append(path)
             else:
                 raise CommandError(f"{raw}: no such file or folder.")
-        releases = [parse_mot_file(path) for path in files]
+        if not files:
+            raise CommandError(f"No .yml files in {', '.join(paths)}.")
+        releases, unreadable = [], []
+        for path in files:
+            try:
+                releases.append(parse_mot_file(path))
+            except UnicodeDecodeError as error:  # one bad file is reported, the others go on
+                unreadable.append(
+                    ValidationError(
+                        f"{path.name}: not UTF-8 text (byte {error.start}); the file was skipped."
+                    )
+                )
         with tqdm(total=len(releases), unit="file", disable=no_progress) as bar:
             results = mot_import_many(
                 files=releases, source_commit=commit, progress=lambda _: bar.update()
             )
+        results = [*results, *unreadable]
         self._summary(results, options["verbosity"])
+        if not any(isinstance(r, MotImportResult) for r in results):
+            raise CommandError(f"Nothing imported: all {len(results)} file(s) were refused.")
 
     def _summary(self, results, verbosity: int) -> None:
         imported = [r for r in results if isinstance(r, MotImportResult)]
@@ -75,4 +89,13 @@ class Command(BaseCommand):
         if verbosity > 1:
             for result in with_problems:
                 self.stdout.write(f"{result.source_file}: {'; '.join(result.problems)}")
-        self.stdout.write(self.style.SUCCESS("Model Openness Tool files imported."))
+        if not imported:
+            return  # the caller says it failed
+        if failed:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Model Openness Tool files imported, except {len(failed)} refused (above)."
+                )
+            )
+        else:
+            self.stdout.write(self.style.SUCCESS("Model Openness Tool files imported."))

@@ -42,10 +42,17 @@ class Command(BaseCommand):
             raise CommandError(f"{folder}: no index files found.")
         dimensions = current_dimensions(root)
         with tqdm(total=len(files), unit="file", disable=no_progress) as bar:
-            parsed = []
+            parsed, unreadable = [], []
             for path, index_format in files:
-                parsed.append(parse_index_path(path, index_format, dimensions))
+                try:
+                    parsed.append(parse_index_path(path, index_format, dimensions))
+                except UnicodeDecodeError as error:  # reported; the other files go on
+                    unreadable.append(f"{path.name}: not UTF-8 text (byte {error.start}).")
                 bar.update()
+        for message in unreadable:
+            self.stderr.write(f"{message} The file was skipped.")
+        if not parsed:
+            raise CommandError(f"Nothing imported: all {len(unreadable)} file(s) were refused.")
         commits = {
             IndexFormat.FROZEN: options["frozen_commit"],
             IndexFormat.CURRENT: options["index_commit"],
