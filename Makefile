@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Reinstall only when a requirements file changes.
 INSTALLED := $(VENV)/.installed
+# Where `make run` serves: `make run PORT=8001`, `make run ADDRESS=0.0.0.0`.
+ADDRESS ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test install migrate seed worker beat demo demo-clean bench loadtest backup restore lint format check clean
 
@@ -21,11 +24,13 @@ migrate: install
 
 seed: migrate
 	$(BIN)/python manage.py load_cartography
-	$(BIN)/python manage.py create_demo_maintainer
+	$(BIN)/python manage.py create_demo_maintainer --site http://$(ADDRESS):$(PORT)
 
-## Serve the platform at http://127.0.0.1:8000 on the embedded default (SQLite, eager jobs).
+## Serve the platform on the embedded default (SQLite, eager jobs), at http://$(ADDRESS):$(PORT)
+## (127.0.0.1:8000 unless told otherwise: `make run PORT=8001`, `make run ADDRESS=0.0.0.0`).
 run: seed
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Serving at http://$(ADDRESS):$(PORT)/"
+	$(BIN)/python manage.py runserver $(ADDRESS):$(PORT)
 
 ## Run the whole suite: SQLite by default, PostgreSQL when DATABASE_URL is set. With DATABASE_URL
 ## and CELERY_BROKER_URL both set, the service tests (fault drills, real workers, backups) run next,

@@ -18,7 +18,14 @@ class Command(BaseCommand):
         "printed a single time. Later runs say how to set a new password."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--site",
+            default="http://127.0.0.1:8000",
+            help="The address the platform is served at (make run passes its ADDRESS and PORT).",
+        )
+
+    def handle(self, *args, site: str, **options):
         User = get_user_model()
         existing = User.objects.filter(username=USERNAME).first()
         if existing is not None:
@@ -42,7 +49,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo maintainer created (staff, maintains every seeded project).\n"
-                f"  Sign in at http://127.0.0.1:8000/accounts/login/ as '{USERNAME}' "
+                f"  Sign in at {site.rstrip('/')}/accounts/login/ as '{USERNAME}' "
                 f"with password: {password}\n"
                 f"  This password is shown once; set a new one with "
                 f".venv/bin/python manage.py changepassword {USERNAME}"
