@@ -171,6 +171,25 @@ def model_card_import(
     return report
 
 
+def _title_key(title: str) -> str:
+    """A title compared without case, spaces or punctuation: "EuroLLM 9B instruct" is
+    "EuroLLM-9B-Instruct"; an owner prefix (org/name) is left out."""
+    return re.sub(r"[\W_]+", "", title.rsplit("/", 1)[-1].lower())
+
+
+def _match_in_project(*, project: Project, titles: tuple[str, ...], hub_url: str):
+    """The project's one artifact the card names (by its Hub URL, else its title), so a release
+    entered by hand is updated, not duplicated. None when none or several fit."""
+    artifacts = list(Artifact.objects.filter(project=project).select_related("project"))
+    if hub_url:
+        by_url = [a for a in artifacts if a.url.rstrip("/").lower() == hub_url.lower()]
+        if len(by_url) == 1:
+            return by_url[0]
+    keys = {_title_key(t) for t in titles if _title_key(t)}
+    by_title = [a for a in artifacts if _title_key(a.name) in keys]
+    return by_title[0] if len(by_title) == 1 else None
+
+
 def _fatal(message: str) -> bool:
     return message.startswith(("The front matter", "The card has no YAML"))
 
@@ -187,6 +206,14 @@ def _write_card(
     report: ImportReport,
 ) -> None:
     artifact = Artifact.objects.filter(slug=slug).select_related("project").first()
+    hub_url = f"{HUB}/{'datasets/' if is_dataset else ''}{repo_id}" if "/" in repo_id else ""
+    if artifact is None:
+        artifact = _match_in_project(
+            project=project, titles=(repo_id, card.model_name or ""), hub_url=hub_url
+        )
+        if artifact is not None:
+            slug = artifact.slug  # the release entered by hand keeps its address
+            report.notes.append(f"Matched the existing artifact {artifact.name!r} by its title.")
     if artifact is not None and artifact.project_id != project.pk:
         raise ValidationError(
             f"The artifact {slug!r} belongs to {artifact.project.name}, not to {project.name}."
@@ -197,7 +224,6 @@ def _write_card(
             f"The registry records {slug} as a {artifact.get_kind_display().lower()}; kept."
         )
         kind = artifact.kind
-    hub_url = f"{HUB}/{'datasets/' if is_dataset else ''}{repo_id}" if "/" in repo_id else ""
     fields: dict[str, object] = {
         "slug": slug,
         "kind": kind,

@@ -172,3 +172,33 @@ def test_an_artifact_of_another_project_is_refused(staff, seeded):
 def test_only_maintainers_and_staff_import_cards(project, contributor_user):
     with pytest.raises(PermissionDenied):
         import_card(CARDS / "bigscience__bloom.md", project, contributor_user)
+
+
+EUROLLM_CARD = """---
+license: apache-2.0
+language: [en, pt]
+---
+# EuroLLM-9B-Instruct
+"""
+
+
+@pytest.mark.parametrize("typed", ["EuroLLM-9B-Instruct", "eurollm 9b  INSTRUCT"])
+def test_a_release_entered_by_hand_is_matched_by_title_not_duplicated(typed, reference_data):
+    project = factories.ProjectFactory(name="EuroLLM", slug="eurollm")
+    maintainer = factories.UserFactory()
+    factories.MaintainershipFactory(project=project, user=maintainer)
+    by_hand = factories.ArtifactFactory(
+        project=project, name=typed, slug="eurollm-entered-by-hand", kind=ArtifactKind.MODEL, url=""
+    )
+    report = model_card_import(
+        project=project,
+        text=EUROLLM_CARD,
+        editor=maintainer,
+        repo_id="utter-project/EuroLLM-9B-Instruct",
+    )
+    assert report.ok, report.problems
+    assert (report.created, report.updated) == (0, 1)
+    assert Artifact.objects.filter(project=project).count() == 1
+    by_hand.refresh_from_db()
+    assert by_hand.licence.identifier == "Apache-2.0"
+    assert by_hand.url == "https://huggingface.co/utter-project/EuroLLM-9B-Instruct"
