@@ -146,7 +146,8 @@ class ProjectProposalForm(forms.Form):
     )
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
     governance_model = forms.ChoiceField(
-        choices=GovernanceModel.choices,
+        # An explicit empty first choice: nothing is pre-selected for the proposer.
+        choices=[("", "Choose a governance model"), *GovernanceModel.choices],
         help_text="The five models of the study; choose 'Other' when none fits.",
     )
     motivations = forms.MultipleChoiceField(

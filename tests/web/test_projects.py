@@ -254,3 +254,18 @@ def test_project_list_uses_the_filterset(client):
     assert [p.name for p in response.context["page"].object_list] == ["Beta"]
     response = client.get(reverse("projects:project_list"))
     assert [p.name for p in response.context["page"].object_list] == ["Alpha", "Beta"]
+
+
+def test_the_proposal_form_preselects_no_governance_model(client, contributor_user, reference):
+    client.force_login(contributor_user)
+    page = client.get(reverse("projects:project_propose")).content.decode()
+    select = page[
+        page.index('name="governance_model"') : page.index(
+            "</select>", page.index('name="governance_model"')
+        )
+    ]
+    assert '<option value="" selected>Choose a governance model</option>' in select
+    assert select.count("selected") == 1
+    response = client.post(reverse("projects:project_propose"), proposal_data(governance_model=""))
+    assert "governance_model" in response.context["form"].errors
+    assert not Project.objects.filter(name="Poro").exists()
