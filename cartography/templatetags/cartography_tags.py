@@ -38,3 +38,14 @@ def artifact_lineage(artifact) -> dict:
 @register.inclusion_tag("cartography/_model_openness.html")
 def project_openness(project) -> dict:
     return {"project": project, "models": selectors.project_model_openness(project)}
+
+
+@register.filter
+def created_kind_label(key: str) -> str:
+    """An import report's key as words: a contribution type's label ("code_review" -> "Code
+    review"), else the key with its underscores as spaces, capitalised."""
+    from contributions.choices import ContributionType
+
+    if key in ContributionType.values:
+        return str(ContributionType(key).label)
+    return str(key).replace("_", " ").capitalize()
