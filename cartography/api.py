@@ -28,6 +28,7 @@ from contributions import api as contributions_api
 from contributions import api_stats
 from projects import api as projects_api
 from projects.openness import api as openness_api
+from repositories import api as repositories_api
 
 app_name = "api"
 
@@ -54,6 +55,11 @@ router.register("licenses", projects_api.LicenceViewSet, basename="licence")
 router.register("languages", projects_api.LanguageViewSet, basename="language")
 router.register("contributors", contributions_api.ContributorViewSet, basename="contributor")
 router.register("contributions", contributions_api.ContributionViewSet, basename="contribution")
+router.register(
+    "repository-sources",
+    repositories_api.RepositorySourceViewSet,
+    basename="repository-source",
+)
 
 urlpatterns = [
     path(

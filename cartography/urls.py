@@ -21,6 +21,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("openness/", include("projects.openness.urls")),
     path("contributions/", include("contributions.urls")),
+    path("repositories/", include("repositories.urls")),
     path("api/v1/", include("cartography.api")),
     # The OpenAPI schema and its documentation pages, outside the version prefix.
     path("api/", include(docs_urlpatterns)),

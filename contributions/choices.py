@@ -265,3 +265,14 @@ class ContributionSource(models.TextChoices):
     API = "api", "API"
     IMPORT = "import", "Import"
     SYNTHETIC = "synthetic", "Synthetic demo data"
+    REPOSITORY = "repository", "Repository history"
+
+
+class VerificationKind(models.TextChoices):
+    """What an approved entry rests on. Logged and imported work is approved by a person (a
+    maintainer's decision, with its moderator recorded); work read from a repository's history
+    rests on that history (the evidence link), so it carries no moderator at all rather than a
+    made-up one."""
+
+    MODERATION = "moderation", "A maintainer's decision"
+    REPOSITORY_HISTORY = "repository_history", "The repository's history"

@@ -11,6 +11,7 @@ from contributions.choices import (
     ContributionStatus,
     ContributionType,
     LifecyclePhase,
+    VerificationKind,
     types_in_domain,
 )
 from contributions.models import Contribution, Contributor
@@ -43,6 +44,8 @@ class ContributionFilterSet(SearchFilterSet):
             choices=[("", "Included"), ("false", "Left out"), ("true", "Only synthetic")]
         ),
     )
+    verification = filters.MultipleChoiceFilter(choices=VerificationKind.choices)
+    is_hidden = filters.BooleanFilter(label="Hidden by a maintainer (repository work)")
     language = filters.CharFilter(field_name="languages__code", label="Language (ISO 639-3)")
     date_after = filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     date_before = filters.DateFilter(field_name="occurred_on", lookup_expr="lte")

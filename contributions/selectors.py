@@ -1,8 +1,8 @@
 """Reads of the ledger with their joins applied, and what each caller may see."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
-from contributions.choices import ContributionStatus
+from contributions.choices import CODE_TYPES, ContributionSource, ContributionStatus
 from contributions.models import Contribution, Contributor, ModerationEvent
 from contributions.permissions import PUBLIC_PROFILE
 
@@ -95,3 +95,45 @@ def recent_approved_contributions(project, *, limit: int) -> list[Contribution]:
         .prefetch_related("languages")
         .order_by("-moderated_at", "-id")[:limit]
     )
+
+
+def work_by_source(contributions: QuerySet[Contribution]) -> dict:
+    """Credited work split by where each number comes from: logged or imported entries versus
+    the repository histories (entries, and the commits and lines behind them); with the non-code
+    share computed over both, in entries (the unit every source shares)."""
+    approved = contributions.filter(status=ContributionStatus.APPROVED)
+    from_repositories = Q(source=ContributionSource.REPOSITORY)
+    non_code = ~Q(type__in=CODE_TYPES)
+    totals = approved.aggregate(
+        entries=Count("id"),
+        non_code=Count("id", filter=non_code),
+        repository_entries=Count("id", filter=from_repositories),
+        repository_non_code=Count("id", filter=from_repositories & non_code),
+        commits=Sum("quantity", filter=from_repositories),
+        lines_added=Sum("lines_added", filter=from_repositories),
+        lines_removed=Sum("lines_removed", filter=from_repositories),
+    )
+    by_type = {}
+    for row in (
+        approved.values("type")
+        .annotate(
+            logged=Count("id", filter=~from_repositories),
+            repository=Count("id", filter=from_repositories),
+            commits=Sum("quantity", filter=from_repositories),
+        )
+        .order_by()
+    ):
+        by_type[row["type"]] = row
+    entries = totals["entries"]
+    return {
+        "entries": entries,
+        "logged_entries": entries - totals["repository_entries"],
+        "logged_non_code": totals["non_code"] - totals["repository_non_code"],
+        "repository_entries": totals["repository_entries"],
+        "repository_non_code": totals["repository_non_code"],
+        "commits": int(totals["commits"] or 0),
+        "lines_added": totals["lines_added"] or 0,
+        "lines_removed": totals["lines_removed"] or 0,
+        "non_code_share": round(totals["non_code"] / entries, 4) if entries else None,
+        "by_type": by_type,
+    }

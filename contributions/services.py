@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contributions import identities, permissions
+from contributions.bulk import insert_rows, update_rows
 from contributions.choices import (
     DECISION_ACTIONS,
     TRANSITIONS,
@@ -33,6 +34,7 @@ from contributions.choices import (
     ContributionType,
     LifecyclePhase,
     ModerationAction,
+    VerificationKind,
 )
 from contributions.identities import HANDLE_KINDS, IdentityKind
 from contributions.models import (
@@ -682,3 +684,271 @@ def contribution_record_import_batch(
     if entries:
         _enqueue_stats(project.pk)
     return entries, skipped
+
+
+# REPOSITORY HISTORY: cells of work read from a repository (the `repositories` app computes them)
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RepositoryCell:
+    """One person x repository x month x type, as recomputed from the commits behind it.
+
+    `commits == 0` means no commit is behind it any more (a force-push took them away)."""
+
+    external_id: str
+    contributor_id: int | None  # needed only to create the cell
+    type: str
+    title: str
+    commits: int
+    lines_added: int
+    lines_removed: int
+    occurred_on: dt.date
+    evidence_url: str = ""
+
+
+@dataclass
+class RepositoryCellOutcome:
+    created: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+
+
+WITHDRAWN_NOTE = (
+    "No commit behind this entry is left in the repository's history (rewritten by a force-push)."
+)
+_CELL_FIELDS = ["quantity", "lines_added", "lines_removed", "occurred_on", "evidence_urls"]
+
+
+@transaction.atomic
+def contribution_record_repository_cells(
+    *, project: Project, cells: Sequence[RepositoryCell], note: str = ""
+) -> RepositoryCellOutcome:
+    """Write recomputed cells in place: new ones inserted in bulk (COPY on PostgreSQL), changed
+    ones updated, unchanged ones left alone (so a re-sync writes nothing), emptied ones withdrawn.
+
+    A cell is approved on the strength of the repository history (verification kind
+    `repository_history`, no moderator) with an event by the system. A cell a maintainer hid
+    keeps its status: only its numbers follow the history. Rows are locked first, so a hide
+    decided meanwhile is never overwritten."""
+    outcome = RepositoryCellOutcome()
+    if not cells:
+        return outcome
+    by_id = {cell.external_id: cell for cell in cells}
+    existing: dict[str, Contribution] = {}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        for row in (
+            Contribution.objects.select_for_update()
+            .filter(
+                project=project,
+                source=ContributionSource.REPOSITORY,
+                external_id__in=ids[start : start + 500],
+            )
+            .only("id", "status", "is_hidden", "external_id", "moderated_at", *_CELL_FIELDS)
+        ):
+            existing[row.external_id] = row
+    now = timezone.now()
+    affiliations = dict(
+        Contributor.objects.filter(
+            pk__in={c.contributor_id for c in cells if c.external_id not in existing}
+        ).values_list("pk", "affiliation_id")
+    )
+    new_rows: list[Contribution] = []
+    changed: list[Contribution] = []
+    transitions: list[tuple[Contribution, str, str]] = []
+    for cell in cells:
+        evidence = [cell.evidence_url] if cell.evidence_url else []
+        values = {
+            "quantity": Decimal(cell.commits),
+            "lines_added": cell.lines_added,
+            "lines_removed": cell.lines_removed,
+            "occurred_on": cell.occurred_on,
+            "evidence_urls": evidence,
+        }
+        row = existing.get(cell.external_id)
+        if row is None:
+            if cell.commits == 0 or cell.contributor_id is None:
+                continue
+            new_rows.append(
+                Contribution(
+                    project=project,
+                    contributor_id=cell.contributor_id,
+                    affiliation_id=affiliations.get(cell.contributor_id),
+                    type=cell.type,
+                    title=cell.title[:200],
+                    unit="commits",
+                    status=S.APPROVED,
+                    verification=VerificationKind.REPOSITORY_HISTORY,
+                    moderated_at=now,
+                    source=ContributionSource.REPOSITORY,
+                    external_id=cell.external_id,
+                    created_at=now,
+                    updated_at=now,
+                    **values,
+                )
+            )
+            continue
+        status_changed = False
+        if cell.commits == 0:
+            # Nothing left behind it: withdrawn (when credited), its last numbers kept.
+            values = {"quantity": row.quantity}
+            if row.status == S.APPROVED:
+                row.status = S.WITHDRAWN
+                status_changed = True
+                transitions.append((row, S.APPROVED, WITHDRAWN_NOTE))
+        elif row.status == S.WITHDRAWN and not row.is_hidden:
+            row.status = S.APPROVED
+            row.moderated_at = now
+            status_changed = True
+            transitions.append((row, S.WITHDRAWN, "Commits behind this entry are back."))
+        dirty = any(getattr(row, name) != value for name, value in values.items())
+        if dirty or status_changed:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = now
+            changed.append(row)
+    insert_rows(Contribution, new_rows)
+    update_rows(Contribution, changed, [*_CELL_FIELDS, "status", "moderated_at", "updated_at"])
+    events: list[ModerationEvent] = []
+    if new_rows:
+        created_ids: dict[str, int] = {}
+        new_ids = [row.external_id for row in new_rows]
+        for start in range(0, len(new_ids), 500):
+            created_ids.update(
+                Contribution.objects.filter(
+                    project=project,
+                    source=ContributionSource.REPOSITORY,
+                    external_id__in=new_ids[start : start + 500],
+                ).values_list("external_id", "pk")
+            )
+        events += [
+            ModerationEvent(
+                contribution_id=created_ids[row.external_id],
+                actor=None,
+                from_status="",
+                to_status=S.APPROVED,
+                note=note[:MAX_NOTE_CHARS],
+                at=now,
+            )
+            for row in new_rows
+        ]
+    events += [
+        ModerationEvent(
+            contribution_id=row.pk,
+            actor=None,
+            from_status=from_status,
+            to_status=row.status,
+            note=why,
+            at=now,
+        )
+        for row, from_status, why in transitions
+    ]
+    insert_rows(ModerationEvent, events)
+    outcome.created = len(new_rows)
+    outcome.withdrawn = sum(1 for row, _from, _why in transitions if row.status == S.WITHDRAWN)
+    outcome.updated = len(changed) - outcome.withdrawn
+    if new_rows or changed:
+        _enqueue_stats(project.pk)
+    return outcome
+
+
+@transaction.atomic
+def contribution_withdraw_repository_cells(
+    *, project: Project, external_ids: Iterable[str], note: str
+) -> int:
+    """Withdraw the approved cells of a repository source that was removed, with an event each."""
+    ids = list(external_ids)
+    rows: list[Contribution] = []
+    for start in range(0, len(ids), 500):
+        rows += list(
+            Contribution.objects.select_for_update().filter(
+                project=project,
+                source=ContributionSource.REPOSITORY,
+                status=S.APPROVED,
+                external_id__in=ids[start : start + 500],
+            )
+        )
+    if not rows:
+        return 0
+    now = timezone.now()
+    Contribution.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=S.WITHDRAWN, updated_at=now
+    )
+    insert_rows(
+        ModerationEvent,
+        [
+            ModerationEvent(
+                contribution_id=row.pk,
+                actor=None,
+                from_status=S.APPROVED,
+                to_status=S.WITHDRAWN,
+                note=note[:MAX_NOTE_CHARS],
+                at=now,
+            )
+            for row in rows
+        ],
+    )
+    _enqueue_stats(project.pk)
+    return len(rows)
+
+
+@transaction.atomic
+def contribution_hide(*, contribution: Contribution, user, reason: str) -> Contribution:
+    """A maintainer hides a repository-derived entry that credits the wrong person: it leaves
+    every count (its status becomes rejected, decided by them), keeps following the history, and
+    the reason is recorded on the entry and in its event."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this entry is wrongly attributed."})
+    locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    if locked.source != ContributionSource.REPOSITORY:
+        raise ValidationError("Only entries read from a repository are hidden; moderate others.")
+    if not permissions.can_moderate_project(user, locked):
+        raise PermissionDenied("Only this project's maintainers and staff hide its entries.")
+    if locked.is_hidden or locked.status != S.APPROVED:
+        raise TransitionNotAllowed("Only a credited (approved) entry can be hidden.")
+    locked.is_hidden = True
+    locked.hidden_reason = reason[:MAX_NOTE_CHARS]
+    locked.status = S.REJECTED
+    locked.moderated_by = user
+    locked.moderated_at = timezone.now()
+    locked.save(
+        update_fields=[
+            "is_hidden",
+            "hidden_reason",
+            "status",
+            "moderated_by",
+            "moderated_at",
+            "updated_at",
+        ]
+    )
+    _record(locked, actor=user, from_status=S.APPROVED, note=f"Hidden: {reason}")
+    _enqueue_stats(locked.project_id)
+    return locked
+
+
+@transaction.atomic
+def contribution_unhide(*, contribution: Contribution, user, note: str = "") -> Contribution:
+    """Undo a hide: the entry rests on the repository history again."""
+    locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    if not permissions.can_moderate_project(user, locked):
+        raise PermissionDenied("Only this project's maintainers and staff show its entries.")
+    if not locked.is_hidden:
+        raise TransitionNotAllowed("This entry is not hidden.")
+    locked.is_hidden = False
+    locked.hidden_reason = ""
+    locked.status = S.APPROVED if locked.quantity else S.WITHDRAWN
+    locked.moderated_by = None
+    locked.moderated_at = timezone.now()
+    locked.save(
+        update_fields=[
+            "is_hidden",
+            "hidden_reason",
+            "status",
+            "moderated_by",
+            "moderated_at",
+            "updated_at",
+        ]
+    )
+    _record(locked, actor=user, from_status=S.REJECTED, note=note or "Shown again.")
+    _enqueue_stats(locked.project_id)
+    return locked

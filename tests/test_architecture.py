@@ -56,6 +56,7 @@ def test_the_declared_contracts_are_the_layering_the_docs_describe(options):
     assert list(by_type["layers"]["layers"]) == [
         "cartography",
         "accounts",
+        "repositories",
         "contributions",
         "projects",
         "core",
@@ -79,6 +80,8 @@ def test_the_code_keeps_every_import_contract(options, graph):
         ("projects.selectors", "contributions.models", "layered"),
         # The ledger importing accounts, which sits above it.
         ("contributions.services", "accounts.models", "layered"),
+        # The ledger importing the repository sources, which are read into it from above.
+        ("contributions.services", "repositories.models", "layered"),
         # The shared plumbing importing an app (what the API errors once did).
         ("core.api_errors", "contributions.services", "core imports no app"),
         # Services and tasks importing each other (as they once did).

@@ -67,6 +67,7 @@ LOCAL_APPS = [
     "accounts",
     "projects",
     "contributions",
+    "repositories",
     "cartography",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -173,6 +174,23 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The periodic jobs (reconciliation, the maintainers' digest) come from settings/beat.py, below.
+
+# REPOSITORY SOURCES: git histories read into the ledger (repositories/, README "Repositories")
+# ------------------------------------------------------------------------------
+# Hosts the web and the API accept https:// URLs on (staff and the command line may also give
+# local paths). Every address a host resolves to must be public.
+REPOSITORY_ALLOWED_HOSTS = env.list(
+    "REPOSITORY_ALLOWED_HOSTS",
+    default=["github.com", "gitlab.com", "codeberg.org", "huggingface.co"],
+)
+# Bare clones are kept here between syncs (incremental fetches); the least recently used go
+# first when the folder outgrows the limit, and a single clone over it is refused.
+REPOSITORY_CACHE_DIR = env("REPOSITORY_CACHE_DIR", default=str(BASE_DIR / "var" / "repositories"))
+REPOSITORY_CACHE_MAX_BYTES = env.int("REPOSITORY_CACHE_MAX_MB", default=2048) * 1024 * 1024
+# One sync's time budget; what it recorded stays, and the next sync goes on from there.
+REPOSITORY_SYNC_SECONDS = env.int("REPOSITORY_SYNC_SECONDS", default=600)
+# Authors to ignore besides the built-in bots, as a regular expression on "Name <address>".
+REPOSITORY_BOT_PATTERN = env("REPOSITORY_BOT_PATTERN", default="")
 
 # SIGN-IN (django-allauth): password accounts, GitHub, Hugging Face, ORCID; see settings/accounts.py
 # ------------------------------------------------------------------------------

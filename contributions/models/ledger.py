@@ -14,6 +14,7 @@ from contributions.choices import (
     ContributionStatus,
     ContributionType,
     LifecyclePhase,
+    VerificationKind,
 )
 
 
@@ -235,6 +236,35 @@ class Contribution(models.Model):
         blank=True,
         help_text="The id in the imported source, so that re-importing creates no duplicates.",
     )
+    verification = models.CharField(
+        "verified by",
+        max_length=20,
+        choices=VerificationKind.choices,
+        default=VerificationKind.MODERATION,
+        db_default=VerificationKind.MODERATION.value,
+        help_text="What an approved entry rests on: a maintainer's decision, or the history of "
+        "a repository (then no moderator is recorded).",
+    )
+    lines_added = models.PositiveBigIntegerField(
+        "lines added",
+        null=True,
+        blank=True,
+        help_text="For work read from a repository: lines added by the commits counted.",
+    )
+    lines_removed = models.PositiveBigIntegerField(
+        "lines removed",
+        null=True,
+        blank=True,
+        help_text="For work read from a repository: lines removed by the commits counted.",
+    )
+    # Database defaults as well, so that bulk loaders writing SQL (COPY) need not name them.
+    is_hidden = models.BooleanField(
+        "hidden",
+        default=False,
+        db_default=False,
+        help_text="A maintainer hid this repository-derived entry as wrongly attributed.",
+    )
+    hidden_reason = models.TextField("why it is hidden", blank=True, default="", db_default="")
     created_at = models.DateTimeField("created", auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
 
@@ -266,11 +296,37 @@ class Contribution(models.Model):
                 condition=Q(quantity__isnull=True) | ~Q(unit=""),
                 name="contribution_quantity_has_unit",
             ),
-            # A decided entry always records who decided and when.
+            # A decided entry always records who decided and when, or, for work read from a
+            # repository, that the history itself is the evidence (approved, with the time it was
+            # read, and no moderator: nobody is named as having decided what nobody decided).
             models.CheckConstraint(
                 condition=~Q(status__in=MODERATED_STATUSES)
-                | Q(moderated_by__isnull=False, moderated_at__isnull=False),
+                | Q(moderated_by__isnull=False, moderated_at__isnull=False)
+                | Q(
+                    status=ContributionStatus.APPROVED,
+                    verification=VerificationKind.REPOSITORY_HISTORY,
+                    moderated_by__isnull=True,
+                    moderated_at__isnull=False,
+                ),
                 name="contribution_moderated_has_moderator",
+            ),
+            models.CheckConstraint(
+                condition=Q(verification__in=VerificationKind.values),
+                name="contribution_verification_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(verification=VerificationKind.REPOSITORY_HISTORY)
+                | Q(source=ContributionSource.REPOSITORY),
+                name="contribution_history_verified_from_repository",
+            ),
+            # Hiding is a maintainer's decision with its reason: the entry leaves every count.
+            models.CheckConstraint(
+                condition=Q(is_hidden=False)
+                | (
+                    Q(status=ContributionStatus.REJECTED, moderated_by__isnull=False)
+                    & ~Q(hidden_reason="")
+                ),
+                name="contribution_hidden_has_reason",
             ),
             models.UniqueConstraint(
                 fields=["project", "source", "external_id"],

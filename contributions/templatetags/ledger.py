@@ -77,3 +77,12 @@ def project_contributions(project) -> dict:
         "recent": recent,
         "recent_limit": PROJECT_PAGE_RECENT,
     }
+
+
+@register.inclusion_tag("contributions/_work_by_source.html")
+def work_by_source_table(contributions) -> dict:
+    """Credited work split by where each number comes from (logged or imported entries versus
+    repository histories), for the project page and the contributor profile."""
+    from contributions.selectors import work_by_source
+
+    return {"work": work_by_source(contributions)}
