@@ -2,11 +2,10 @@
 (maintainers and staff), and ask for a sync. Contributions read from them are in the
 contributions endpoint, filtered with `?source=repository`."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
@@ -45,7 +44,9 @@ class RepositorySourceViewSet(
         serializer = RepositorySourceWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        project = get_object_or_404(projects_visible_to(request.user), slug=data.pop("project"))
+        project = projects_visible_to(request.user).filter(slug=data.pop("project")).first()
+        if project is None:
+            raise ValidationError({"project": ["No project with that slug."]})
         if not permissions.can_manage_sources(request.user, project):
             raise PermissionDenied(DENIED)
         source = services.repository_source_add(project=project, user=request.user, **data)

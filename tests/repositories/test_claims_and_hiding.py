@@ -25,7 +25,10 @@ def test_a_verified_address_claims_the_credit_and_later_syncs_follow(
     sync(history_source)
     user = factories.UserFactory(username="ada", first_name="Ada", last_name="L")
     factories.ContributorFactory(user=user, display_name="Ada L")  # an existing profile
-    EmailAddress.objects.create(user=user, email="ada@example.org", verified=True, primary=True)
+    EmailAddress.objects.filter(email="ada@example.org").exclude(user=user).delete()
+    EmailAddress.objects.update_or_create(
+        email="ada@example.org", defaults={"user": user, "verified": True}
+    )
     claim = contributor_claim_placeholder(user=user, kind="email", value="ADA@example.org")
     own = claim.contributor
     assert own.user_id == user.pk
