@@ -16,6 +16,10 @@ class SignInForm(LoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].label = "Username or e-mail address"
         self.fields["login"].widget.attrs.update(placeholder="", autocomplete="username")
+        if "password" in self.fields:
+            # The page links "Forgot your password?" once, below the form.
+            self.fields["password"].help_text = ""
+            self.fields["password"].widget.attrs.pop("placeholder", None)
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me signed in on this device"
 

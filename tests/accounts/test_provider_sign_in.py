@@ -338,3 +338,18 @@ def test_a_password_account_can_disconnect_github(client, providers):
     response = other.post(reverse("account_login"), {"login": "octo", "password": PASSWORD})
     assert response.status_code == HTTPStatus.FOUND
     assert signed_in_user(other) == person
+
+
+def test_an_account_without_a_password_is_deleted_without_one(client, providers):
+    providers.person("github", OCTO)
+    provider_flow(client, providers, "github")
+    user = signed_in_user(client)
+    page = client.get(reverse("accounts:delete")).content.decode()
+    assert 'name="password"' not in page
+    response = client.post(reverse("accounts:delete"), {"confirm": "on"})
+    assert response.status_code == HTTPStatus.FOUND
+    user.refresh_from_db()
+    assert user.is_former and not SocialAccount.objects.filter(user=user).exists()
+    # The GitHub account no longer opens it: signing in again starts a new account.
+    provider_flow(client, providers, "github")
+    assert signed_in_user(client) not in (None, user)
