@@ -127,5 +127,5 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A personal API token (`clg_...`), created on your profile page.",
+            "description": "A personal API token (`clg_...`), created at /accounts/tokens/.",
         }

@@ -285,8 +285,9 @@ def _credit_rows(project) -> list[tuple[str, str, str, str, list[str]]]:
     """One row per contributor with an approved entry, in order of their first approved entry.
 
     The login is the GitHub handle where the profile is public and has one, since the file's
-    tooling links logins to GitHub; otherwise a stable `contributor-<id>` stands in and the
-    person is credited by name only, as everywhere else on the platform.
+    tooling links logins to GitHub; otherwise the entry has no login at all (an invented one
+    would point at somebody else's account) and the person is credited by name only, as
+    everywhere else on the platform.
     """
     approved = Contribution.objects.filter(project=project, status=ContributionStatus.APPROVED)
     types: dict[int, list[str]] = defaultdict(list)
@@ -307,7 +308,7 @@ def _credit_rows(project) -> list[tuple[str, str, str, str, list[str]]]:
             profile = f"https://github.com/{login}"
             avatar = f"https://github.com/{login}.png"
         else:
-            login, profile, avatar = f"contributor-{contributor.pk}", "", ""
+            login, profile, avatar = "", "", ""
         rows.append((login, contributor.display_name, avatar, profile, types[contributor.pk]))
     return rows
 

@@ -210,7 +210,10 @@ class NoteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
 # EXPORTS: documented shapes of the files the API writes
 # ------------------------------------------------------------------------------
 class AllContributorsEntrySerializer(serializers.Serializer):
-    login = serializers.CharField()
+    login = serializers.CharField(
+        required=False,
+        help_text="The GitHub handle; absent for a person without a public one (never invented).",
+    )
     name = serializers.CharField()
     avatar_url = serializers.URLField(required=False)
     profile = serializers.URLField(required=False)

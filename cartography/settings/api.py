@@ -59,7 +59,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Open LLM projects, their artifacts, and every kind of contribution to them. Anonymous "
         "clients read public data; programs authenticate with `Authorization: Bearer <token>` "
-        "(tokens are created on the profile page). Every error has one JSON shape (`Error`)."
+        "(tokens are created on the API tokens page, /accounts/tokens/). Every error has one "
+        "JSON shape (`Error`)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -591,9 +591,9 @@ def export_allcontributorsrc(
 
     merged: dict[str, dict[str, Any]] = {}
     custom: dict[str, dict[str, str]] = {}
-    for login, name, avatar_url, profile, platform_types in contributors:
+    for n, (login, name, avatar_url, profile, platform_types) in enumerate(contributors):
         entry = merged.setdefault(
-            login.lower(),
+            login.lower() if login else f"\0{n}",  # no login: a person of their own
             {"login": login, "name": name or login, "avatar_url": "", "profile": "", "keys": []},
         )
         entry["avatar_url"] = entry["avatar_url"] or avatar_url or ""
@@ -605,7 +605,9 @@ def export_allcontributorsrc(
 
     exported: list[dict[str, Any]] = []
     for entry in merged.values():
-        item: dict[str, Any] = {"login": entry["login"], "name": entry["name"]}
+        # No login for a person without a public GitHub handle: the spec's name stands alone.
+        item: dict[str, Any] = {"login": entry["login"]} if entry["login"] else {}
+        item["name"] = entry["name"]
         # Absent rather than empty, as in the bids file: the tooling treats "" as a broken URL.
         if entry["avatar_url"]:
             item["avatar_url"] = entry["avatar_url"]
