@@ -10,3 +10,7 @@ class CartographyConfig(AppConfig):
         from cartography import signals
 
         signals.connect()
+        # Registry writes move the ETag of the public pages (see cartography/http_cache.py).
+        from cartography import http_cache
+
+        http_cache.connect_signals()

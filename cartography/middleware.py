@@ -66,6 +66,7 @@ class RequestIdMiddleware:
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             "user_id": audit.loaded_user_id(request),
+            "database": getattr(request, "database_alias", "default"),
         }
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             level = logging.ERROR if status != HTTPStatus.SERVICE_UNAVAILABLE else logging.WARNING

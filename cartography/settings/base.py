@@ -38,6 +38,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# READ REPLICAS (cartography/db_router.py): none by default, and then everything is the primary's.
+# Each URL becomes the alias replica_<n>; safe requests read from a healthy one.
+for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
+    _replica = env.db_url_config(_url)
+    _replica["ATOMIC_REQUESTS"] = False
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests never create or flush a replica: it is the primary's copy.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_n}"] = _replica
+DATABASE_ROUTERS = ["cartography.db_router.ReplicaRouter"]
+# After a write, the same client reads from the primary for this long (read-your-writes).
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+# A replica whose replay is further behind than this is skipped until it catches up.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# How long one process trusts a replica's last check (answering, lag).
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=2.0)
+
 # APPS
 # ------------------------------------------------------------------------------
 DJANGO_APPS = [
@@ -94,7 +111,11 @@ MIDDLEWARE = [
     "cartography.middleware.RequestIdMiddleware",
     "cartography.middleware.ContentSecurityPolicyMiddleware",
     "cartography.middleware.DatabaseUnavailableMiddleware",
+    # Inside the 503 handler and before anything reads: picks the database a request reads from.
+    "cartography.db_router.ReplicaMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside sessions and CSRF (it sees their cookies): ETag, 304, public or private.
+    "cartography.http_cache.HttpCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -105,6 +126,13 @@ MIDDLEWARE = [
 ]
 ROOT_URLCONF = "cartography.urls"
 WSGI_APPLICATION = "cartography.wsgi.application"
+
+# HTTP CACHING of anonymous pages and API reads (cartography/http_cache.py): a shared cache
+# revalidates every time by default (the ETag follows the ledger version, so a 304 is cheap);
+# a positive max-age lets it serve its copy that many seconds without asking.
+HTTP_CACHE_MAX_AGE = env.int("HTTP_CACHE_MAX_AGE", default=0)
+# Part of every ETag: a new release (its templates) never answers 304 to an old page.
+HTTP_CACHE_RELEASE = env("APP_RELEASE", default="")
 
 # STATIC
 # ------------------------------------------------------------------------------

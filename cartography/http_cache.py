@@ -1,0 +1,220 @@
+"""Anonymous pages and API reads a reverse proxy may cache, revalidated by the ledger version.
+
+An anonymous GET of a page or API read named in `PUBLIC_VIEWS` answers with
+`Cache-Control: public, no-cache` (a proxy may keep it but asks again each time; a positive
+`HTTP_CACHE_MAX_AGE` lets it serve the copy that long without asking) and an `ETag` derived from
+what the page shows:
+
+- the ledger: the version the database triggers bump with every statistics-relevant write
+  (`contributions.ProjectLedgerVersion`), of the page's project for a project page, of every
+  project for the others. An approval moves it; a pending submission does not.
+- the registry: a generation token bumped by every save or delete of a registry row (projects,
+  organisations, artifacts, openness, governance history) and of a contributor profile, plus the
+  count and last `updated_at` of the projects;
+- the day (the 30 and 90 day activity windows move with it), the release, and the Accept header
+  (the API answers JSON or its browsable page).
+
+A request whose `If-None-Match` names the current tag is answered 304 before the view runs. A
+signed-in request (a session or an Authorization header), or one whose response sets a cookie,
+gets `Cache-Control: private`: it is never stored by a shared cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Max, Sum
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
+
+# Pages and API reads an anonymous visitor gets from a shared cache: URL names, and whether the
+# page belongs to one project (its `slug` or `project_slug` argument).
+PUBLIC_VIEWS: dict[str, bool] = {
+    "home": False,
+    "governance": False,
+    "projects:project_list": False,
+    "projects:project_detail": True,
+    "openness:overview": False,
+    "api:project-list": False,
+    "api:project-detail": True,
+    "api:organisation-list": False,
+    "api:organisation-detail": False,
+    "api:artifact-list": False,
+    "api:artifact-detail": False,
+    "api:licence-list": False,
+    "api:language-list": False,
+    "api:licence-detail": False,
+    "api:language-detail": False,
+    "api:contributor-list": False,
+    "api:contribution-list": False,
+}
+# The rest of the API's reads (statistics, the map, openness) are public when their name starts so.
+PUBLIC_API_PREFIXES = ("api:stats", "api:project-stats", "api:map", "api:openness")
+
+REGISTRY_GENERATION_KEY = "http-cache:registry-generation"
+REGISTRY_APPS = frozenset({"projects"})
+REGISTRY_MODELS = frozenset({("contributions", "contributor")})
+SAFE = frozenset({"GET", "HEAD"})
+
+
+# THE REGISTRY'S GENERATION
+# ------------------------------------------------------------------------------
+def registry_token() -> str:
+    """A value that changes with every registry write (a new random one if the cache lost it,
+    which only costs a revalidation)."""
+    return cache.get_or_set(REGISTRY_GENERATION_KEY, lambda: uuid.uuid4().hex, timeout=None)
+
+
+def registry_changed() -> None:
+    """Bump the token now and again when the transaction commits, so no request can pair the
+    new token with rows read before the commit."""
+    cache.set(REGISTRY_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    transaction.on_commit(
+        lambda: cache.set(REGISTRY_GENERATION_KEY, uuid.uuid4().hex, timeout=None), robust=True
+    )
+
+
+def _is_registry(model) -> bool:
+    meta = model._meta
+    return meta.app_label in REGISTRY_APPS or (meta.app_label, meta.model_name) in REGISTRY_MODELS
+
+
+def _on_change(sender, **kwargs) -> None:
+    if _is_registry(sender):
+        registry_changed()
+
+
+def connect_signals() -> None:
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(_on_change, dispatch_uid=f"cartography.http_cache.{id(signal)}")
+
+
+# VALIDATORS
+# ------------------------------------------------------------------------------
+def _public_kind(request: HttpRequest) -> bool | None:
+    """None when the page is not shared-cacheable; else whether it belongs to one project."""
+    match = request.resolver_match
+    if match is None:
+        return None
+    name = match.view_name
+    if name in PUBLIC_VIEWS:
+        return PUBLIC_VIEWS[name]
+    if name.startswith(PUBLIC_API_PREFIXES):
+        return "slug" in match.kwargs or "project_slug" in match.kwargs
+    return None
+
+
+def _ledger(slug: str | None) -> str:
+    version_model = apps.get_model("contributions", "ProjectLedgerVersion")
+    if slug is not None:
+        # No row yet: nothing was ever approved there (the triggers make it with the first one).
+        versions = version_model.objects.filter(project__slug=slug)
+        return f"{slug}@{versions.values_list('version', flat=True).first() or 0}"
+    return str(version_model.objects.aggregate(total=Sum("version"))["total"] or 0)
+
+
+def _registry() -> str:
+    project_model = apps.get_model("projects", "Project")
+    shape = project_model.objects.aggregate(count=Count("pk"), updated=Max("updated_at"))
+    updated = shape["updated"].isoformat() if shape["updated"] else ""
+    return f"{registry_token()}:{shape['count']}:{updated}"
+
+
+@functools.cache
+def release() -> str:
+    """APP_RELEASE, else a digest of the templates: a deployment that changes a page never
+    answers 304 to a copy of the old one."""
+    if settings.HTTP_CACHE_RELEASE:
+        return settings.HTTP_CACHE_RELEASE
+    digest = hashlib.sha256()
+    for directory in settings.TEMPLATES[0]["DIRS"]:
+        for path in sorted(Path(directory).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(directory)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def etag_for(request: HttpRequest, *, per_project: bool) -> str:
+    kwargs = request.resolver_match.kwargs
+    slug = kwargs.get("slug") or kwargs.get("project_slug") if per_project else None
+    parts = [
+        release(),
+        timezone.localdate().isoformat(),
+        _ledger(slug),
+        _registry(),
+        request.headers.get("Accept", ""),
+        request.GET.get("format", ""),
+    ]
+    return '"' + hashlib.sha256("|".join(parts).encode()).hexdigest()[:32] + '"'
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    if "Authorization" in request.headers:
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+def _public_control(response: HttpResponse) -> None:
+    if settings.HTTP_CACHE_MAX_AGE > 0:
+        patch_cache_control(response, public=True, max_age=settings.HTTP_CACHE_MAX_AGE)
+    else:
+        patch_cache_control(response, public=True, no_cache=True)
+    # The page differs for a signed-in visitor (the session cookie) and by representation.
+    patch_vary_headers(response, ("Cookie", "Accept"))
+
+
+class HttpCacheMiddleware:
+    """ETag and Cache-Control for the public reads, 304 when the client's copy is current.
+
+    Outside the session and CSRF middleware, so it sees the cookies they set on the way out; its
+    `process_view` runs after every middleware's request part, so it knows who asks."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return finish(request, self.get_response(request))
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        if request.method not in SAFE:
+            return None
+        per_project = _public_kind(request)
+        if per_project is None:
+            return None
+        if _signed_in(request):
+            request._http_cache = "private"
+            return None
+        etag = etag_for(request, per_project=per_project)
+        request._http_cache = etag
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            response = HttpResponseNotModified()
+            response["ETag"] = etag
+            _public_control(response)
+            return response
+        return None
+
+
+def finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Headers for a response to a public read (called on the way out)."""
+    state = getattr(request, "_http_cache", None)
+    if state is None or response.status_code == 304:
+        return response
+    if state == "private" or response.cookies or response.status_code != 200:
+        patch_cache_control(response, private=True)
+        return response
+    response["ETag"] = state
+    _public_control(response)
+    return response
