@@ -97,11 +97,11 @@ def postgres_bindir() -> Path:
 class PrivatePostgres:
     """A PostgreSQL cluster of the test run's own, in `base/postgres`, trust auth on 127.0.0.1."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, name: str = "postgres") -> None:
         self.bindir = postgres_bindir()
         self.base = base
-        self.datadir = base / "postgres"
-        self.logfile = base / "postgres.log"
+        self.datadir = base / name
+        self.logfile = base / f"{name}.log"
         self.port = free_port(avoid=environment_ports())
         # PostgreSQL refuses to run as root: the system's `postgres` account runs it then.
         self.user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
@@ -154,9 +154,12 @@ class PrivatePostgres:
             "synchronous_commit = off",
             "full_page_writes = off",
         ]
+        self._configure(settings)
+        return self
+
+    def _configure(self, settings: list[str]) -> None:
         with (self.datadir / "postgresql.conf").open("a") as conf:
             conf.write("\n# The test run's private cluster\n" + "\n".join(settings) + "\n")
-        return self
 
     def start(self) -> None:
         """Start this cluster (only ever this data directory) and wait until it answers."""
@@ -183,6 +186,52 @@ class PrivatePostgres:
 
     def postmaster_pid(self) -> int:
         return int((self.datadir / "postmaster.pid").read_text().splitlines()[0])
+
+
+class PrivateReplica(PrivatePostgres):
+    """A streaming replica of a private primary: `pg_basebackup -R` of it into `base/replica`,
+    its own port, replaying the primary's WAL as a hot standby (read-only)."""
+
+    def __init__(self, base: Path) -> None:
+        super().__init__(base, name="replica")
+
+    def init_from(self, primary: PrivatePostgres) -> PrivateReplica:
+        self._run(
+            str(self.bindir / "pg_basebackup"),
+            "--host",
+            HOST,
+            "--port",
+            str(primary.port),
+            "--username",
+            "postgres",
+            "--pgdata",
+            str(self.datadir),
+            "--wal-method",
+            "stream",
+            "--checkpoint",
+            "fast",
+            # -R: standby.signal and primary_conninfo, so it starts as the primary's replica.
+            "--write-recovery-conf",
+            "--no-sync",
+        )
+        # Later lines win over the primary's copied settings (its port and socket directory).
+        self._configure(
+            [
+                f"port = {self.port}",
+                f"listen_addresses = '{HOST}'",
+                f"unix_socket_directories = '{self.datadir}'",
+                "hot_standby = on",
+            ]
+        )
+        return self
+
+    def replay_paused(self, paused: bool) -> None:
+        """Pause or resume replaying the primary's WAL (it keeps receiving it: the lag grows)."""
+        import psycopg
+
+        function = "pg_wal_replay_pause" if paused else "pg_wal_replay_resume"
+        with psycopg.connect(self.url(), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"SELECT {function}()")
 
 
 class PrivateRedis:
@@ -278,9 +327,10 @@ def sweep_leftovers() -> None:
                 f"redis-server {HOST}:{port}".encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
             ):
                 os.kill(pid, signal.SIGKILL)
-        if (base / "postgres" / "postmaster.pid").exists():
-            with contextlib.suppress(RuntimeError):
-                PrivatePostgres(base).stop(mode="immediate")
+        for name in ("replica", "postgres"):
+            if (base / name / "postmaster.pid").exists():
+                with contextlib.suppress(RuntimeError):
+                    PrivatePostgres(base, name=name).stop(mode="immediate")
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -305,6 +355,10 @@ def stop_servers(servers: Servers) -> None:
     global _active
     try:
         servers.redis.stop()
+        replica = PrivateReplica(servers.base)
+        if replica.running():
+            with contextlib.suppress(RuntimeError):
+                replica.stop(mode="immediate")
         if servers.postgres.running():
             with contextlib.suppress(RuntimeError):
                 servers.postgres.stop()
