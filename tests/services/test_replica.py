@@ -3,8 +3,8 @@
 The run's private PostgreSQL (tests/services/instances.py) is the primary; `pg_basebackup -R` copies
 it into a second private cluster on another free port, which starts as its hot standby and replays
 its WAL. Django gets that cluster as the alias `replica_0`, as `DATABASE_REPLICA_URLS` would give
-it. Nothing here reaches the machine's PostgreSQL. Pausing the standby's replay makes its lag real:
-what the primary committed since is not on the replica, so which database answered shows in the page.
+it. Nothing here reaches the machine's PostgreSQL. Pausing the standby's replay makes its lag
+real: what the primary committed since is not on the replica, so which database answered shows.
 """
 
 from __future__ import annotations
