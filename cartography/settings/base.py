@@ -44,6 +44,9 @@ for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[])):
     _replica = env.db_url_config(_url)
     _replica["ATOMIC_REQUESTS"] = False
     _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Kept between requests, checked before reuse (a replica that went away is noticed at once).
+    _replica["CONN_MAX_AGE"] = env.int("DATABASE_REPLICA_CONN_MAX_AGE", default=60)
+    _replica["CONN_HEALTH_CHECKS"] = True
     # Tests never create or flush a replica: it is the primary's copy.
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica_{_n}"] = _replica
