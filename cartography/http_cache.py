@@ -15,8 +15,8 @@ what the page shows:
   (the API answers JSON or its browsable page).
 
 A request whose `If-None-Match` names the current tag is answered 304 before the view runs. A
-signed-in request (a session or an Authorization header), or one whose response sets a cookie,
-gets `Cache-Control: private`: it is never stored by a shared cache.
+signed-in request, one with a session cookie or an Authorization header, or one whose response
+sets a cookie, gets `Cache-Control: private`: it is never stored by a shared cache.
 """
 
 from __future__ import annotations
@@ -161,7 +161,9 @@ def etag_for(request: HttpRequest, *, per_project: bool) -> str:
 
 
 def _signed_in(request: HttpRequest) -> bool:
-    if "Authorization" in request.headers:
+    """Someone the page may be personal to: signed in, authenticating, or carrying a session
+    (a visitor in the middle of signing up, or with a message waiting to be shown)."""
+    if "Authorization" in request.headers or settings.SESSION_COOKIE_NAME in request.COOKIES:
         return True
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated)

@@ -2,6 +2,7 @@
 matching If-None-Match, and are public; signed-in responses are private (cartography/http_cache)."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from contributions import services
@@ -78,6 +79,19 @@ def test_signed_in_responses_stay_private(client, project, contributor_user, nam
     assert response.status_code == 200
     assert "private" in response["Cache-Control"]
     assert "public" not in response["Cache-Control"]
+    assert not response.has_header("ETag")
+
+
+def test_an_anonymous_visitor_with_a_session_gets_a_private_page(client, project):
+    """A session can hold a message for the next page: that page is the visitor's own."""
+    session = client.session
+    session["anything"] = 1
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+
+    response = client.get(reverse("home"))
+
+    assert "private" in response["Cache-Control"]
     assert not response.has_header("ETag")
 
 
