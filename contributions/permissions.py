@@ -85,3 +85,8 @@ def can_moderate_project(user, contribution: Contribution) -> bool:
 def can_moderate(user, contribution: Contribution) -> bool:
     """Maintainers of the entry's project and staff, never on their own entry."""
     return can_moderate_project(user, contribution) and not is_own(user, contribution)
+
+
+def can_moderate_some_project(user) -> bool:
+    """Staff, or a maintainer of at least one project: who may use the queue and bulk approval."""
+    return user.is_authenticated and (user.is_staff or user.maintainerships.exists())

@@ -22,6 +22,18 @@ def contributions_visible_to(user) -> QuerySet[Contribution]:
     ).distinct()
 
 
+def contributions_moderated_by(user) -> QuerySet[Contribution]:
+    """The entries `user` moderates: of the projects they maintain (every project for staff),
+    always within what they may see (`contributions_visible_to`), so that nothing answered about
+    these entries tells more than their pages would."""
+    qs = contributions_visible_to(user)
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_staff:
+        return qs
+    return qs.filter(project__maintainerships__user=user)
+
+
 def contribution_list(user) -> QuerySet[Contribution]:
     return (
         contributions_visible_to(user)

@@ -7,7 +7,7 @@ change that can move a statistic enqueues the project's rollup refresh after com
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,10 +22,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from contributions import identities, permissions
+from contributions import identities, permissions, selectors
 from contributions.bulk import insert_rows, update_rows
 from contributions.choices import (
     DECISION_ACTIONS,
+    MODERATED_STATUSES,
     TRANSITIONS,
     TYPICAL_UNITS,
     Compensation,
@@ -286,11 +287,22 @@ def contribution_update(
     return contribution
 
 
+def _own_only(user, message: str) -> Callable[[Contribution], None]:
+    def authorize(contribution: Contribution) -> None:
+        if not permissions.is_own(user, contribution):
+            raise PermissionDenied(message)
+
+    return authorize
+
+
 @transaction.atomic
 def contribution_withdraw(*, contribution: Contribution, user, note: str = "") -> Contribution:
-    contribution = _lock_for(contribution, action=A.WITHDRAW, actor=user)
-    if not permissions.can_withdraw(user, contribution):
-        raise PermissionDenied("Only its contributor withdraws an entry.")
+    contribution = _lock_for(
+        contribution,
+        action=A.WITHDRAW,
+        actor=user,
+        authorize=_own_only(user, "Only its contributor withdraws an entry."),
+    )
     return _transition(contribution, action=A.WITHDRAW, actor=user, note=note)
 
 
@@ -305,9 +317,12 @@ def contribution_resubmit(
 ) -> Contribution:
     """The contributor answers a request for changes: the edits are saved and the entry goes back
     to pending, with the answer as the event's note."""
-    contribution = _lock_for(contribution, action=A.RESUBMIT, actor=user)
-    if not permissions.is_own(user, contribution):
-        raise PermissionDenied("Only its contributor answers a request for changes.")
+    contribution = _lock_for(
+        contribution,
+        action=A.RESUBMIT,
+        actor=user,
+        authorize=_own_only(user, "Only its contributor answers a request for changes."),
+    )
     if changes or languages is not None:
         contribution_update(contribution=contribution, user=user, languages=languages, **changes)
         contribution.refresh_from_db()
@@ -316,13 +331,73 @@ def contribution_resubmit(
     return _transition(contribution, action=A.RESUBMIT, actor=user, note=note)
 
 
+# THE MODERATION INVARIANT: nobody approves, rejects, asks for changes on or revokes an entry
+# credited to themselves, and nobody's import creates approved credit for themselves. Every path
+# that decides an entry (the web, bulk approval, the API, the admin, importers, claims) comes
+# through the functions below; the database holds the same rule (migration
+# 0008_moderator_is_not_the_contributor).
+# ------------------------------------------------------------------------------
+SELF_MODERATION = "Nobody moderates their own contribution."
+NOT_A_MODERATOR = "Only this project's maintainers and staff moderate its entries."
+# One answer for an id that does not exist and one the caller may not moderate, so that bulk
+# approval tells nobody what exists, in which status, or who decided it.
+NOT_FOUND_OR_NOT_YOURS = "not found, or not one you moderate"
+SELF_IMPORT_NOTE = (
+    "The list credits the person importing it, so this entry waits for another maintainer "
+    "(or staff) to approve it."
+)
+REOPEN_ON_CLAIM_NOTE = (
+    "Reopened: the credit was claimed by the person who had decided it; another maintainer "
+    "(or staff) decides it."
+)
+
+
+def is_self_moderation(*, contributor: Contributor, moderator) -> bool:
+    """Whether `moderator` would be deciding on their own credit."""
+    return (
+        moderator is not None
+        and contributor.user_id is not None
+        and contributor.user_id == getattr(moderator, "pk", None)
+    )
+
+
+def refuse_self_moderation(*, contribution: Contribution, moderator) -> None:
+    if is_self_moderation(contributor=contribution.contributor, moderator=moderator):
+        raise PermissionDenied(SELF_MODERATION)
+
+
+def _reopen_decided_by(*, contributor: Contributor, user) -> int:
+    """Before `user` becomes `contributor` (a claim): their own decisions on its entries are
+    undone, each entry back to pending with an event saying why. Returns how many."""
+    decided = Contribution.objects.select_for_update().filter(
+        contributor=contributor, moderated_by=user, status__in=MODERATED_STATUSES
+    )
+    reopened = 0
+    for entry in decided:
+        from_status = entry.status
+        entry.status = S.PENDING
+        entry.moderated_by = None
+        entry.moderated_at = None
+        entry.save(update_fields=["status", "moderated_by", "moderated_at", "updated_at"])
+        _record(entry, actor=None, from_status=from_status, note=REOPEN_ON_CLAIM_NOTE)
+        if from_status == S.APPROVED:
+            _enqueue_stats(entry.project_id)
+        reopened += 1
+    return reopened
+
+
 # MODERATION
 # ------------------------------------------------------------------------------
-def _lock_for(contribution: Contribution, *, action: str, actor) -> Contribution:
-    """Re-read the entry under a row lock and check that `action` may start from its status.
+def _lock_for(
+    contribution: Contribution, *, action: str, actor, authorize: Callable[[Contribution], None]
+) -> Contribution:
+    """Re-read the entry under a row lock, check that `actor` may take `action` on it
+    (`authorize` raises PermissionDenied), then that `action` may start from its status.
 
-    Must run inside a transaction. Two moderators racing on one entry serialize here: the second
-    sees the first one's decision and gets a ModerationConflict naming who decided.
+    Must run inside a transaction. The permission comes first, so a caller without the right
+    learns nothing about the entry's status or its moderator. Two moderators racing on one entry
+    serialize here: the second sees the first one's decision and gets a ModerationConflict naming
+    who decided.
     """
     # Take the lock first, then read: a read joined with the lock would return the moderator as
     # it was before the wait (and PostgreSQL cannot lock the nullable side of that outer join).
@@ -332,6 +407,7 @@ def _lock_for(contribution: Contribution, *, action: str, actor) -> Contribution
     locked = Contribution.objects.select_related("project", "contributor", "moderated_by").get(
         pk=contribution.pk
     )
+    authorize(locked)
     if locked.status not in TRANSITIONS[action].from_statuses:
         if action in DECISION_ACTIONS and locked.moderated_by is not None:
             raise ModerationConflict(
@@ -369,12 +445,19 @@ def _transition(contribution: Contribution, *, action: str, actor, note: str) ->
     return contribution
 
 
+def _authorize_moderation(moderator) -> Callable[[Contribution], None]:
+    def authorize(contribution: Contribution) -> None:
+        refuse_self_moderation(contribution=contribution, moderator=moderator)
+        if not permissions.can_moderate(moderator, contribution):
+            raise PermissionDenied(NOT_A_MODERATOR)
+
+    return authorize
+
+
 def _moderate(contribution: Contribution, *, action: str, moderator, note: str):
-    locked = _lock_for(contribution, action=action, actor=moderator)
-    if not permissions.can_moderate(moderator, locked):
-        if permissions.is_own(moderator, locked):
-            raise PermissionDenied("Nobody moderates their own contribution.")
-        raise PermissionDenied("Only this project's maintainers and staff moderate its entries.")
+    locked = _lock_for(
+        contribution, action=action, actor=moderator, authorize=_authorize_moderation(moderator)
+    )
     if TRANSITIONS[action].note_required and not note.strip():
         raise ValidationError({"note": "Say why, so the contributor can act on it."})
     return _transition(locked, action=action, actor=moderator, note=note)
@@ -407,12 +490,23 @@ def contribution_bulk_approve(
     *, contribution_ids: Iterable[int], moderator, note: str = ""
 ) -> dict[int, str]:
     """Approve a selection, each entry in its own transaction; returns an outcome per id
-    ("approved" or the reason it was not), so one conflict does not undo the others."""
+    ("approved" or the reason it was not), so one conflict does not undo the others.
+
+    The permission comes first: a caller who moderates no project is refused outright, and an id
+    outside what the caller moderates (`selectors.contributions_moderated_by`, within what the
+    entry's page would show them) gets the same answer as one that does not exist."""
+    if not permissions.can_moderate_some_project(moderator):
+        raise PermissionDenied("Bulk approval is for project maintainers and staff.")
+    ids = list(dict.fromkeys(contribution_ids))
+    mine = {
+        entry.pk: entry
+        for entry in selectors.contributions_moderated_by(moderator).filter(pk__in=ids)
+    }
     outcomes: dict[int, str] = {}
-    for pk in dict.fromkeys(contribution_ids):
-        contribution = Contribution.objects.filter(pk=pk).first()
+    for pk in ids:
+        contribution = mine.get(pk)
         if contribution is None:
-            outcomes[pk] = "not found"
+            outcomes[pk] = NOT_FOUND_OR_NOT_YOURS
             continue
         try:
             contribution_approve(contribution=contribution, moderator=moderator, note=note)
@@ -522,6 +616,9 @@ def contributor_claim_placeholder(*, user, kind: str, value: str) -> Claim:
     )
     if placeholder is None:
         return Claim(contributor=own, credits=0, placeholder_id=None)
+    # The moderation invariant: what the claimant decided on this credit is decided again by
+    # someone else (the database refuses the claim otherwise).
+    _reopen_decided_by(contributor=placeholder, user=user)
     placeholder_id = placeholder.pk
     credits = Contribution.objects.filter(contributor=placeholder)
     count = credits.count()
@@ -617,6 +714,10 @@ def contribution_record_import_batch(
     id). Written in bulk with ONE statistics refresh enqueued for the batch instead of one per
     entry (a 1,700-credit list would otherwise queue 1,700 identical full recomputes).
 
+    The moderation invariant holds here too: a credit to the importer's own contributor record
+    is created PENDING, for another maintainer (or staff) to approve, never approved by its own
+    subject.
+
     Each credit is a dict with contributor, type, title, external_id, note and optionally
     occurred_on and evidence_urls. Returns (the entries created, how many were already there)."""
     ids = [credit["external_id"] for credit in credits]
@@ -647,6 +748,7 @@ def contribution_record_import_batch(
             },
         )
         contributor = credit["contributor"]
+        own = is_self_moderation(contributor=contributor, moderator=importer)
         entry = Contribution(
             project=project,
             contributor=contributor,
@@ -654,9 +756,9 @@ def contribution_record_import_batch(
             occurred_on=credit.get("occurred_on"),
             source=ContributionSource.IMPORT,
             external_id=credit["external_id"],
-            status=S.APPROVED,
-            moderated_by=importer,
-            moderated_at=now,
+            status=S.PENDING if own else S.APPROVED,
+            moderated_by=None if own else importer,
+            moderated_at=None if own else now,
             **data,
         )
         # The related rows are in hand; checking each foreign key would cost a query per field.
@@ -666,7 +768,8 @@ def contribution_record_import_batch(
             validate_constraints=False,
         )
         entries.append(entry)
-        notes.append(credit.get("note", ""))
+        note = credit.get("note", "")
+        notes.append(f"{note} {SELF_IMPORT_NOTE}".strip() if own else note)
     Contribution.objects.bulk_create(entries, batch_size=500)
     ModerationEvent.objects.bulk_create(
         [
@@ -674,14 +777,14 @@ def contribution_record_import_batch(
                 contribution=entry,
                 actor=importer,
                 from_status="",
-                to_status=S.APPROVED,
+                to_status=entry.status,
                 note=note[:MAX_NOTE_CHARS],
             )
             for entry, note in zip(entries, notes, strict=True)
         ],
         batch_size=500,
     )
-    if entries:
+    if any(entry.status == S.APPROVED for entry in entries):
         _enqueue_stats(project.pk)
     return entries, skipped
 

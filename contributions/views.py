@@ -341,7 +341,7 @@ def _moderated_projects(user):
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     """Pending entries of the user's projects, oldest first, filtered by project, type, age."""
     user = request.user
-    if not user.is_staff and not user.maintainerships.exists():
+    if not permissions.can_moderate_some_project(user):
         raise PermissionDenied("The moderation queue is for project maintainers.")
     filterset = ContributionFilterSet(
         request.GET or None, queryset=selectors.moderation_queue(user)
@@ -370,6 +370,10 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def bulk_approve(request: HttpRequest) -> HttpResponse:
+    """Approve the queue's selection. The permission is checked before anything is read, and an
+    id the caller does not moderate gets the same answer as one that does not exist."""
+    if not permissions.can_moderate_some_project(request.user):
+        raise PermissionDenied("Bulk approval is for project maintainers and staff.")
     form = BulkApproveForm(request.POST)
     if not form.is_valid():
         for message in form.non_field_errors():

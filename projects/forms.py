@@ -23,10 +23,9 @@ from projects.choices import (
     OrganisationRole,
 )
 from projects.models import Artifact, Country, Language, Organisation, Project
-from projects.services import licence_get
+from projects.services import licence_get, project_slug_check
 
 # Project slugs that would shadow a fixed page under /projects/.
-RESERVED_PROJECT_SLUGS = {"artifacts", "propose", "proposals", "new"}
 _SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -170,10 +169,11 @@ class ProjectProposalForm(forms.Form):
         slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))[:80]
         if not slug:
             return slug
-        if slug in RESERVED_PROJECT_SLUGS:
-            raise ValidationError("This address is reserved; choose another.")
-        if Project.objects.filter(slug=slug).exists():
-            raise ValidationError("A project with this address already exists.")
+        # The service's check, here too so that the form shows it beside the other fields.
+        try:
+            project_slug_check(slug)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["slug"]) from error
         return slug
 
 

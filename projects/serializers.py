@@ -193,7 +193,12 @@ class ProjectProposalSerializer(RefuseUnknownFieldsMixin, serializers.ModelSeria
             "code_of_conduct_url",
             "contribution_agreement",
         ]
-        extra_kwargs = {"governance_model": {"required": True}}
+        extra_kwargs = {
+            "governance_model": {"required": True},
+            # Reserved and taken addresses are refused by the service, in the web form's words
+            # (projects.services.project_slug_check), not by a uniqueness validator of its own.
+            "slug": {"validators": []},
+        }
 
 
 class ArtifactComponentSerializer(ReadSerializer):

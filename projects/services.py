@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects import permissions
@@ -69,6 +69,23 @@ def _history_value(value: Any) -> str:
 
 # PROJECTS
 # ------------------------------------------------------------------------------
+# Fixed segments under /projects/ (projects.urls): a project with one of these addresses could
+# never be reached. Refused here, so the web form and the API give the same answer.
+RESERVED_PROJECT_SLUGS = frozenset({"artifacts", "propose", "proposals", "new"})
+SLUG_RESERVED = "This address is reserved; choose another."
+# The same words whoever holds the address (a listed project, or anyone's proposal the caller may
+# not see), so proposing tells nothing more than that the address is taken.
+SLUG_TAKEN = "A project with this address already exists."
+
+
+def project_slug_check(slug: str) -> None:
+    """Raise ValidationError({"slug": ...}) when `slug` cannot be a new project's address."""
+    if slug.lower() in RESERVED_PROJECT_SLUGS:
+        raise ValidationError({"slug": SLUG_RESERVED}, code="reserved")
+    if Project.objects.filter(slug__iexact=slug).exists():
+        raise ValidationError({"slug": SLUG_TAKEN}, code="taken")
+
+
 @transaction.atomic
 def project_propose(
     *,
@@ -87,6 +104,7 @@ def project_propose(
     """A signed-in user proposes a project; staff review it before it is listed."""
     if not permissions.can_propose_project(proposer):
         raise PermissionDenied("Sign in to propose a project.")
+    project_slug_check(slug)
     project = Project(
         name=name,
         slug=slug,
@@ -98,8 +116,16 @@ def project_propose(
         source=source,
         **links,
     )
-    project.full_clean()
-    project.save()
+    # Uniqueness was checked above, in the words every caller gets; the database constraint
+    # settles a race between two proposals of one address (IntegrityError -> the same words).
+    project.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError as error:
+        if Project.objects.filter(slug__iexact=slug).exists():
+            raise ValidationError({"slug": SLUG_TAKEN}, code="taken") from error
+        raise
     project.countries.set(countries)
     project.languages.set(languages)
     for organisation, role in organisations:

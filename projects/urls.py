@@ -4,7 +4,7 @@ from projects import views
 
 app_name = "projects"
 
-# Fixed segments come before "<slug>/"; projects.forms.RESERVED_PROJECT_SLUGS keeps a project
+# Fixed segments come before "<slug>/"; projects.services.RESERVED_PROJECT_SLUGS keeps a project
 # from taking one of them as its address.
 urlpatterns = [
     path("", views.project_list, name="project_list"),

@@ -199,7 +199,7 @@ def test_bulk_approve_reports_each_outcome(contributor_user, maintainer, project
     )
     assert [outcomes[e.pk] for e in entries] == ["approved"] * 3
     assert "own" in outcomes[own.pk]
-    assert outcomes[999_999] == "not found"
+    assert outcomes[999_999] == services.NOT_FOUND_OR_NOT_YOURS
 
 
 def test_account_deletion_scrubs_personal_data_and_keeps_the_credit(
