@@ -205,16 +205,22 @@ def test_withdraw_for_role(role, expected, status_after, world, client_for):
 
 
 @pytest.mark.parametrize(
-    ("role", "approved_count"),
-    [("contributor", 0), ("maintainer", 1), ("other_maintainer", 0), ("staff", 1)],
+    ("role", "expected", "approved_count"),
+    [
+        ("contributor", FORBIDDEN, 0),
+        ("maintainer", FOUND, 1),
+        ("other_maintainer", FOUND, 0),
+        ("staff", FOUND, 1),
+    ],
 )
-def test_bulk_approve_for_role(role, approved_count, world, client_for):
-    """The service checks each entry: only the project's maintainers and staff approve, and the
-    contributor's own entry is refused to them."""
+def test_bulk_approve_for_role(role, expected, approved_count, world, client_for):
+    """Someone who moderates no project is refused before any id is read; the service checks
+    each entry: only the project's maintainers and staff approve, and the contributor's own entry
+    is refused to them."""
     other = factories.ContributionFactory(project=world["project"])
     url = reverse("contributions:bulk_approve")
     response = client_for(role).post(url, {"ids": [other.pk, world["pending"].pk]})
-    assert response.status_code == FOUND
+    assert response.status_code == expected
     assert Contribution.objects.filter(pk=other.pk, status="approved").count() == approved_count
 
 
