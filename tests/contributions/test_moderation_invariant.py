@@ -139,7 +139,7 @@ PATHS: dict[str, str] = {
 # Writes of a `status` that is not an entry's, found by the same scan.
 NOT_THE_LEDGER: dict[str, str] = {
     "cartography/tasks.py::run_import": "also the state of the ImportRun itself",
-    "projects/openness_import.py::index_import": "an index import's per-file result",
+    "projects/openness/importers/index.py::index_import": "an index import's per-file result",
 }
 
 
@@ -203,7 +203,9 @@ def _writes_status(scope, sql_names: set[str]) -> bool:
     for node in _own_nodes(scope):
         if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Attribute) and t.attr == "status" for t in targets):
+            # Tuple targets too: `entry, result.status = ...`.
+            named = [sub for t in targets for sub in ast.walk(t)]
+            if any(isinstance(t, ast.Attribute) and t.attr == "status" for t in named):
                 return True
         if isinstance(node, ast.Call):
             func = node.func
@@ -323,9 +325,10 @@ def test_the_scan_sees_a_new_status_writer(tmp_path):
         "def sneaky(entry):\n    entry.status = 'approved'\n    entry.save()\n"
         "def quiet(qs):\n    qs.update(status='approved')\n"
         "def reader(qs):\n    return qs.filter(status='approved')\n"
+        "def unpacked(entry):\n    row, entry.status = 1, 'approved'\n"
     )
     found = {q for q, scope in _scopes(tree) if _writes_status(scope, set())}
-    assert found == {"sneaky", "quiet"}
+    assert found == {"sneaky", "quiet", "unpacked"}
 
 
 # THE PEOPLE
