@@ -823,7 +823,11 @@ _CELL_FIELDS = ["quantity", "lines_added", "lines_removed", "occurred_on", "evid
 
 @transaction.atomic
 def contribution_record_repository_cells(
-    *, project: Project, cells: Sequence[RepositoryCell], note: str = ""
+    *,
+    project: Project,
+    cells: Sequence[RepositoryCell],
+    note: str = "",
+    importer_ids: Iterable[int] = (),
 ) -> RepositoryCellOutcome:
     """Write recomputed cells in place: new ones inserted in bulk (COPY on PostgreSQL), changed
     ones updated, unchanged ones left alone (so a re-sync writes nothing), emptied ones withdrawn.
@@ -831,7 +835,11 @@ def contribution_record_repository_cells(
     A cell is approved on the strength of the repository history (verification kind
     `repository_history`, no moderator) with an event by the system. A cell a maintainer hid
     keeps its status: only its numbers follow the history. Rows are locked first, so a hide
-    decided meanwhile is never overwritten."""
+    decided meanwhile is never overwritten.
+
+    The moderation invariant: a new cell crediting one of `importer_ids` (who added the source,
+    who asked for the sync) is not approved by the history they chose to import; it waits as
+    pending for another maintainer (or staff), as a credit list naming its importer does."""
     outcome = RepositoryCellOutcome()
     if not cells:
         return outcome
@@ -850,11 +858,13 @@ def contribution_record_repository_cells(
         ):
             existing[row.external_id] = row
     now = timezone.now()
-    affiliations = dict(
-        Contributor.objects.filter(
+    people = {
+        pk: (affiliation_id, user_id)
+        for pk, affiliation_id, user_id in Contributor.objects.filter(
             pk__in={c.contributor_id for c in cells if c.external_id not in existing}
-        ).values_list("pk", "affiliation_id")
-    )
+        ).values_list("pk", "affiliation_id", "user_id")
+    }
+    importers = set(importer_ids) - {None}
     new_rows: list[Contribution] = []
     changed: list[Contribution] = []
     transitions: list[tuple[Contribution, str, str]] = []
@@ -871,17 +881,21 @@ def contribution_record_repository_cells(
         if row is None:
             if cell.commits == 0 or cell.contributor_id is None:
                 continue
+            affiliation_id, user_id = people.get(cell.contributor_id, (None, None))
+            own = user_id is not None and user_id in importers
             new_rows.append(
                 Contribution(
                     project=project,
                     contributor_id=cell.contributor_id,
-                    affiliation_id=affiliations.get(cell.contributor_id),
+                    affiliation_id=affiliation_id,
                     type=cell.type,
                     title=cell.title[:200],
                     unit="commits",
-                    status=S.APPROVED,
-                    verification=VerificationKind.REPOSITORY_HISTORY,
-                    moderated_at=now,
+                    status=S.PENDING if own else S.APPROVED,
+                    verification=(
+                        VerificationKind.MODERATION if own else VerificationKind.REPOSITORY_HISTORY
+                    ),
+                    moderated_at=None if own else now,
                     source=ContributionSource.REPOSITORY,
                     external_id=cell.external_id,
                     created_at=now,
@@ -928,8 +942,10 @@ def contribution_record_repository_cells(
                 contribution_id=created_ids[row.external_id],
                 actor=None,
                 from_status="",
-                to_status=S.APPROVED,
-                note=note[:MAX_NOTE_CHARS],
+                to_status=row.status,
+                note=(note if row.status == S.APPROVED else f"{note} {SELF_IMPORT_NOTE}".strip())[
+                    :MAX_NOTE_CHARS
+                ],
                 at=now,
             )
             for row in new_rows
@@ -1007,6 +1023,8 @@ def contribution_hide(*, contribution: Contribution, user, reason: str) -> Contr
         raise ValidationError("Only entries read from a repository are hidden; moderate others.")
     if not permissions.can_moderate_project(user, locked):
         raise PermissionDenied("Only this project's maintainers and staff hide its entries.")
+    # Hiding rejects the entry: never by the person it credits.
+    refuse_self_moderation(contribution=locked, moderator=user)
     if locked.is_hidden or locked.status != S.APPROVED:
         raise TransitionNotAllowed("Only a credited (approved) entry can be hidden.")
     locked.is_hidden = True
@@ -1035,12 +1053,17 @@ def contribution_unhide(*, contribution: Contribution, user, note: str = "") -> 
     locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if not permissions.can_moderate_project(user, locked):
         raise PermissionDenied("Only this project's maintainers and staff show its entries.")
+    # Showing it again credits it again: never by the person it credits.
+    refuse_self_moderation(contribution=locked, moderator=user)
     if not locked.is_hidden:
         raise TransitionNotAllowed("This entry is not hidden.")
     locked.is_hidden = False
     locked.hidden_reason = ""
     locked.status = S.APPROVED if locked.quantity else S.WITHDRAWN
-    locked.moderated_by = None
+    # Back on the history's strength; a cell that a maintainer had to approve (it credits whoever
+    # imported it) is approved again by the one showing it.
+    by_history = locked.verification == VerificationKind.REPOSITORY_HISTORY
+    locked.moderated_by = None if by_history else user
     locked.moderated_at = timezone.now()
     locked.save(
         update_fields=[

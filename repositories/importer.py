@@ -400,6 +400,12 @@ class Importer:
             project=self.source.project,
             cells=records,
             note=f"Read from the history of {self.source.label}.",
+            # Whoever chose this history gets no credit approved by it (the moderation
+            # invariant): their cells wait for another maintainer.
+            importer_ids={
+                self.source.added_by_id,
+                self.sync.requested_by_id if self.sync is not None else None,
+            },
         )
         self.outcome.created += result.created
         self.outcome.updated += result.updated

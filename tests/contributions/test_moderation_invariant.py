@@ -20,6 +20,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -29,16 +30,28 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.identity import account_identities_sync
 from cartography.models import ImportRun
 from contributions import services
 from contributions.importers.services import credit_list_import
 from contributions.models import Contribution, Contributor, ModerationEvent
+from repositories.models import RepositorySource
+from repositories.services import (
+    repository_source_add,
+    repository_sync_execute,
+    repository_sync_request,
+    repository_work_hide,
+    repository_work_unhide,
+)
+from repositories.tasks import sync_repository
 from tests import factories
+from tests.repositories.conftest import ADA, day
+from tests.repositories.gitrepo import GitRepo, lines
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("accounts", "cartography", "contributions", "projects", "core")
+PACKAGES = ("accounts", "cartography", "contributions", "projects", "repositories", "core")
 # Modules whose module-level functions are services: a function there that reaches a status
 # writer is itself a status-changing service, and its callers elsewhere are entry points.
 SERVICE_MODULES = frozenset(
@@ -47,6 +60,8 @@ SERVICE_MODULES = frozenset(
         "contributions/importers/services.py",
         "projects/card_import.py",
         "cartography/services.py",
+        "repositories/services.py",
+        "repositories/importer.py",
     }
 )
 LEDGER_SQL = (
@@ -94,6 +109,45 @@ PATHS: dict[str, str] = {
     "contributions/importers/services.py::_write_credits": (
         "test_an_import_naming_the_importer_waits_for_another_maintainer"
     ),
+    "contributions/services.py::contribution_hide": (
+        "test_hiding_and_showing_refuse_self_moderation"
+    ),
+    "contributions/services.py::contribution_unhide": (
+        "test_hiding_and_showing_refuse_self_moderation"
+    ),
+    "contributions/services.py::contribution_record_repository_cells": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
+    "contributions/services.py::contribution_withdraw_repository_cells": (
+        "test_removing_a_repository_source_decides_nothing"
+    ),
+    "repositories/services.py::repository_work_hide": (
+        "test_hiding_and_showing_refuse_self_moderation"
+    ),
+    "repositories/services.py::repository_work_unhide": (
+        "test_hiding_and_showing_refuse_self_moderation"
+    ),
+    "repositories/services.py::repository_source_remove": (
+        "test_removing_a_repository_source_decides_nothing"
+    ),
+    "repositories/services.py::repository_sync_execute": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
+    "repositories/importer.py::run_sync": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
+    "repositories/importer.py::Importer.run": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
+    "repositories/importer.py::Importer._record_batch": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
+    "repositories/importer.py::Importer._write_cells": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
+    "repositories/importer.py::Importer._prune": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
     # Raw SQL into the ledger: synthetic people have no account, and the trigger holds anyway.
     "contributions/management/commands/generate_demo_data.py::Command.copy_rows": (
         "test_demo_data_credits_nobody_who_moderates"
@@ -131,6 +185,21 @@ PATHS: dict[str, str] = {
     "cartography/tasks.py::run_import": (
         "test_an_uploaded_list_naming_the_importer_waits_for_another_maintainer"
     ),
+    "accounts/identity.py::account_identities_sync": (
+        "test_a_claim_reopens_what_the_claimant_decided"
+    ),
+    "repositories/tasks.py::sync_repository": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
+    "repositories/management/commands/import_repository.py::Command.handle": (
+        "test_the_repository_command_decides_for_nobody"
+    ),
+    "repositories/views.py::work_hide": "test_hiding_and_showing_refuse_self_moderation",
+    "repositories/views.py::work_unhide": "test_hiding_and_showing_refuse_self_moderation",
+    "repositories/views.py::source_remove": "test_removing_a_repository_source_decides_nothing",
+    "repositories/api.py::RepositorySourceViewSet.destroy": (
+        "test_removing_a_repository_source_decides_nothing"
+    ),
     "contributions/management/commands/import_allcontributors.py::Command.handle": (
         "test_the_command_line_import_naming_the_importer_waits_for_another_maintainer"
     ),
@@ -138,6 +207,7 @@ PATHS: dict[str, str] = {
 
 # Writes of a `status` that is not an entry's, found by the same scan.
 NOT_THE_LEDGER: dict[str, str] = {
+    "repositories/services.py::repository_sync_request": "a repository sync's own state",
     "cartography/tasks.py::run_import": "also the state of the ImportRun itself",
     "projects/openness/importers/index.py::index_import": "an index import's per-file result",
 }
@@ -257,11 +327,14 @@ def status_changing_paths() -> set[str]:
                 writers.add(f"{name}::{qualified}")
 
     # Services that reach a writer, within and across the service modules, to a fixed point.
-    reaching = {w for w in writers if w.split("::")[0] in SERVICE_MODULES}
+    reaching = {
+        w for w in writers if w.split("::")[0] in SERVICE_MODULES and w not in NOT_THE_LEDGER
+    }
     changed = True
     while changed:
         changed = False
-        names = {w.split("::")[1] for w in reaching}
+        # By their last name: a method is called as `self.name(...)`.
+        names = {w.split("::")[1].split(".")[-1] for w in reaching}
         for name in SERVICE_MODULES:
             tree = modules.get(name)
             if tree is None:
@@ -271,10 +344,12 @@ def status_changing_paths() -> set[str]:
                 key = f"{name}::{qualified}"
                 if key in reaching or qualified == "<module>":
                     continue
+                # What the function calls (`name(...)`, `thing.name(...)`), not every name it
+                # mentions: a variable called `run` is not a call of `Importer.run`.
                 used = {
-                    getattr(n, "id", None) or getattr(n, "attr", None)
+                    getattr(n.func, "id", None) or getattr(n.func, "attr", None)
                     for n in _own_nodes(scope)
-                    if isinstance(n, ast.Name | ast.Attribute)
+                    if isinstance(n, ast.Call)
                 }
                 used = {imported.get(u, u).split(":")[-1] for u in used if u}
                 if used & names:
@@ -282,7 +357,7 @@ def status_changing_paths() -> set[str]:
                     changed = True
 
     # Entry points: callers of those services anywhere else.
-    service_names = {w.split("::")[1] for w in reaching}
+    service_names = {w.split("::")[1].split(".")[-1] for w in reaching}
     entry_points = set()
     for name, tree in modules.items():
         if name in SERVICE_MODULES:
@@ -333,19 +408,25 @@ def test_the_scan_sees_a_new_status_writer(tmp_path):
 
 # THE PEOPLE
 # ------------------------------------------------------------------------------
+def connect_github(user, login: str, uid: str) -> None:
+    """What allauth records when `user` connects a GitHub account, and the sync it triggers."""
+    SocialAccount.objects.create(
+        user=user, provider="github", uid=uid, extra_data={"login": login, "id": int(uid)}
+    )
+    account_identities_sync(user=user)
+
+
 @pytest.fixture
 def people(project, maintainer, contributor_user, staff):
-    """The project's maintainer (with a contributor record under their GitHub handle), a second
-    maintainer, staff, and a contributor."""
+    """The project's maintainer (whose GitHub account `maint-gh` is connected, so the handle is
+    proven theirs), a second maintainer, staff, and a contributor."""
     co_maintainer = factories.UserFactory(username="co-maintainer")
     factories.MaintainershipFactory(project=project, user=co_maintainer)
-    maintainer_record = factories.ContributorFactory(
-        user=maintainer, display_name="Maintainer", github="maint-gh"
-    )
+    connect_github(maintainer, "maint-gh", uid="101")
     return {
         "project": project,
         "maintainer": maintainer,
-        "maintainer_record": maintainer_record,
+        "maintainer_record": Contributor.objects.get(user=maintainer),
         "co_maintainer": co_maintainer,
         "staff": staff,
         "staff_record": factories.ContributorFactory(user=staff, display_name="Staff"),
@@ -547,20 +628,20 @@ def assert_waits_for_another_maintainer(people) -> None:
 
 
 def test_an_import_naming_the_importer_waits_for_another_maintainer(client, people):
-    """The attack: a maintainer puts their own handle in their profile, then imports a credit
-    list that names it. Their entries wait as pending; nobody moderated them."""
+    """The attack: a maintainer imports a credit list naming their own GitHub handle. A typed
+    handle no longer attaches credit (profile handles are read-only), and the handle of the
+    account they connected gives them pending entries, not ones approved by themselves."""
     maintainer = people["maintainer"]
     client.force_login(maintainer)
-    response = client.post(
+    client.post(
         reverse("accounts:profile"),
-        {"display_name": "Maintainer", "github": "Self-Promoter", "is_public": "on"},
+        {"display_name": "Maintainer", "github": "self-promoter", "is_public": "on"},
     )
-    assert response.status_code == HTTPStatus.FOUND
     people["maintainer_record"].refresh_from_db()
-    assert people["maintainer_record"].github == "Self-Promoter"
+    assert people["maintainer_record"].github == "maint-gh"  # the typed handle was ignored
 
     report = credit_list_import(
-        project=people["project"], data=credit_list("self-promoter", "ada"), importer=maintainer
+        project=people["project"], data=credit_list("MAINT-GH", "ada"), importer=maintainer
     )
     assert report.ok, report.problems
     assert report.created == 4
@@ -599,8 +680,9 @@ def test_the_command_line_import_naming_the_importer_waits_for_another_maintaine
 
 
 def test_a_claim_reopens_what_the_claimant_decided(people):
-    """A maintainer imports a list naming a handle that is (it turns out) their own, then claims
-    it: what they approved or rejected under it is decided again by someone else."""
+    """The attack in two steps: a maintainer imports a list naming a handle (a placeholder,
+    approved by them), then connects that GitHub account, which claims the placeholder. What they
+    decided on it is decided again by someone else."""
     maintainer = people["maintainer"]
     report = credit_list_import(
         project=people["project"], data=credit_list("hidden-me"), importer=maintainer
@@ -619,9 +701,9 @@ def test_a_claim_reopens_what_the_claimant_decided(people):
         status="approved",
         moderated_by=people["co_maintainer"],
     )
-    claimed = services.contributor_claim_placeholder(user=maintainer, github="hidden-me")
-    assert claimed == people["maintainer_record"]
-    credits = Contribution.objects.filter(contributor=claimed)
+    connect_github(maintainer, "hidden-me", uid="102")  # signs in with it: the claim runs
+
+    credits = Contribution.objects.filter(contributor=people["maintainer_record"])
     assert credits.count() == 4
     assert not self_moderated_rows().exists()
     reopened = credits.filter(status="pending")
@@ -643,10 +725,125 @@ def test_a_claim_reopens_what_the_claimant_decided(people):
 def test_a_claim_without_an_own_record_reopens_too(project, maintainer):
     report = credit_list_import(project=project, data=credit_list("solo"), importer=maintainer)
     assert report.ok
-    claimed = services.contributor_claim_placeholder(user=maintainer, github="solo")
-    assert claimed.user == maintainer
-    assert set(claimed.contributions.values_list("status", flat=True)) == {"pending"}
+    claim = services.contributor_claim_placeholder(user=maintainer, kind="github", value="solo")
+    assert claim.contributor.user == maintainer
+    assert set(claim.contributor.contributions.values_list("status", flat=True)) == {"pending"}
     assert not self_moderated_rows().exists()
+
+
+# REPOSITORY HISTORY
+# ------------------------------------------------------------------------------
+@pytest.fixture
+def repository(people, settings, tmp_path):
+    """A git history with work by the maintainer (under their verified address) and by Ada,
+    added to the project as a source."""
+    settings.REPOSITORY_CACHE_DIR = str(tmp_path / "cache")
+    repo = GitRepo(tmp_path / "history")
+    me = f"Maintainer <{people['maintainer'].email}>"
+    repo.commit({"src/app.py": lines(10)}, author=me, date=day("2025-01-10"))
+    repo.commit({"docs/guide.md": lines(4)}, author=ADA, date=day("2025-01-12"))
+    source = repository_source_add(project=people["project"], url=str(repo.path), allow_local=True)
+    return source
+
+
+def repository_rows(people, who: str):
+    return Contribution.objects.filter(
+        project=people["project"], source="repository", contributor__user=people[who]
+    )
+
+
+def test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer(people, repository):
+    """A maintainer who asks for a sync of a history with their own commits does not get that
+    credit approved by the history they chose: it waits for another maintainer. Through the job
+    (repositories.tasks) and the service the job runs."""
+    requested = repository_sync_request(source=repository, user=people["maintainer"])
+    sync_repository(requested.pk)
+    mine = repository_rows(people, "maintainer")
+    assert mine.count() == 1
+    assert set(mine.values_list("status", "verification", "moderated_by")) == {
+        ("pending", "moderation", None)
+    }
+    others = Contribution.objects.filter(source="repository").exclude(pk__in=mine)
+    assert set(others.values_list("status", "verification")) == {("approved", "repository_history")}
+    entry = mine.get()
+    with pytest.raises(PermissionDenied):
+        services.contribution_approve(contribution=entry, moderator=people["maintainer"])
+    services.contribution_approve(contribution=entry, moderator=people["co_maintainer"])
+    # A later sync follows the numbers and keeps the other maintainer's approval.
+    repository_sync_execute(sync_id=repository_sync_request(source=repository).pk)
+    entry.refresh_from_db()
+    assert (entry.status, entry.moderated_by) == ("approved", people["co_maintainer"])
+    assert not self_moderated_rows().exists()
+
+
+def test_a_repository_added_by_a_maintainer_credits_them_nothing_approved(people, repository):
+    RepositorySource.objects.filter(pk=repository.pk).update(added_by=people["maintainer"])
+    repository.refresh_from_db()
+    repository_sync_execute(sync_id=repository_sync_request(source=repository).pk)
+    assert set(repository_rows(people, "maintainer").values_list("status", flat=True)) == {
+        "pending"
+    }
+
+
+def test_the_repository_command_decides_for_nobody(people, repository, tmp_path):
+    """The operator's command line names no person: credit rests on the history, no moderator
+    is recorded, so nobody is recorded deciding on their own credit."""
+    call_command(
+        "import_repository",
+        str(tmp_path / "history"),
+        project=people["project"].slug,
+        stdout=io.StringIO(),
+    )
+    rows = Contribution.objects.filter(source="repository")
+    assert rows.count() == 2
+    assert set(rows.values_list("status", "moderated_by")) == {("approved", None)}
+    assert not self_moderated_rows().exists()
+
+
+def test_hiding_and_showing_refuse_self_moderation(client, people, repository):
+    """Hiding rejects a repository entry and showing it credits it again: neither by the person
+    it credits (service, repositories service, page)."""
+    repository_sync_execute(sync_id=repository_sync_request(source=repository).pk)
+    entry = repository_rows(people, "maintainer").get()
+    before = snapshot(entry)
+    with pytest.raises(PermissionDenied, match="their own"):
+        services.contribution_hide(contribution=entry, user=people["maintainer"], reason="Mine.")
+    with pytest.raises(PermissionDenied, match="their own"):
+        repository_work_hide(contribution=entry, user=people["maintainer"], reason="Mine.")
+    client.force_login(people["maintainer"])
+    response = client.post(
+        reverse("repositories:work_hide", kwargs={"pk": entry.pk}), {"reason": "Mine."}
+    )
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert snapshot(entry) == before
+
+    services.contribution_hide(contribution=entry, user=people["co_maintainer"], reason="Bot.")
+    hidden = snapshot(entry)
+    with pytest.raises(PermissionDenied, match="their own"):
+        services.contribution_unhide(contribution=entry, user=people["maintainer"])
+    with pytest.raises(PermissionDenied, match="their own"):
+        repository_work_unhide(contribution=entry, user=people["maintainer"])
+    response = client.post(reverse("repositories:work_unhide", kwargs={"pk": entry.pk}))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert snapshot(entry) == hidden
+    services.contribution_unhide(contribution=entry, user=people["co_maintainer"])
+    entry.refresh_from_db()
+    assert entry.status == "approved"
+    assert not self_moderated_rows().exists()
+
+
+def test_removing_a_repository_source_decides_nothing(client, people, repository):
+    """Removing a source withdraws its credit, decided by nobody (page and service)."""
+    repository_sync_execute(sync_id=repository_sync_request(source=repository).pk)
+    client.force_login(people["maintainer"])
+    response = client.post(reverse("repositories:source_remove", kwargs={"pk": repository.pk}))
+    assert response.status_code == HTTPStatus.FOUND
+    rows = Contribution.objects.filter(source="repository")
+    assert set(rows.values_list("status", flat=True)) == {"withdrawn"}
+    assert not self_moderated_rows().exists()
+    assert not ModerationEvent.objects.filter(
+        contribution__in=rows, to_status="withdrawn", actor__isnull=False
+    ).exists()
 
 
 def test_demo_data_credits_nobody_who_moderates():
