@@ -17,6 +17,8 @@ from drf_spectacular.generators import SchemaGenerator
 from contributions.models import Contribution, ModerationEvent
 from projects.choices import ListingStatus
 from projects.models import Artifact, GovernanceChange, Project
+from repositories import validation
+from repositories.services import repository_source_add
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +77,12 @@ def world(project, maintainer, other_maintainer, contributor_user, staff) -> Wor
     )
 
 
+@pytest.fixture(autouse=True)
+def public_git_hosts(monkeypatch):
+    """No network here: repository hosts resolve to a public address without a DNS look-up."""
+    monkeypatch.setattr(validation, "resolve_host", lambda hostname: ["140.82.112.3"])
+
+
 def expect(anonymous, contributor_user, maintainer, other_maintainer, staff):
     return dict(
         zip(ROLES, (anonymous, contributor_user, maintainer, other_maintainer, staff), strict=True)
@@ -99,6 +107,7 @@ NEW_CONTRIBUTION = {
 }
 NEW_ARTIFACT = {"slug": "bielik-eval", "kind": "benchmark", "name": "Bielik eval suite"}
 NOTE = {"note": "Thank you; see the review thread."}
+NEW_REPOSITORY = {"project": "bielik", "url": "https://github.com/speakleash/bielik-eval"}
 
 # (operation as "METHOD path-template", object the path names, body, expected status per role)
 MATRIX: list[tuple[str, str, dict | None, dict]] = [
@@ -263,6 +272,27 @@ MATRIX: list[tuple[str, str, dict | None, dict]] = [
         {},
         expect(UNAUTH, CONFLICT, FORBIDDEN, NOT_FOUND, FORBIDDEN),
     ),
+    # Repository sources: anyone reads a listed project's; its maintainers and staff manage them
+    ("GET /api/v1/repository-sources/", "", None, ALL_OK),
+    ("GET /api/v1/repository-sources/{id}/", "repository_source", None, ALL_OK),
+    (
+        "POST /api/v1/repository-sources/",
+        "",
+        NEW_REPOSITORY,
+        expect(UNAUTH, FORBIDDEN, CREATED, FORBIDDEN, CREATED),
+    ),
+    (
+        "POST /api/v1/repository-sources/{id}/sync/",
+        "repository_source",
+        {},
+        expect(UNAUTH, FORBIDDEN, HTTPStatus.ACCEPTED, FORBIDDEN, HTTPStatus.ACCEPTED),
+    ),
+    (
+        "DELETE /api/v1/repository-sources/{id}/",
+        "repository_source",
+        None,
+        expect(UNAUTH, FORBIDDEN, HTTPStatus.NO_CONTENT, FORBIDDEN, HTTPStatus.NO_CONTENT),
+    ),
 ]
 
 
@@ -277,6 +307,11 @@ def _lookup(world: World, name: str) -> str:
         return "Apache-2.0"
     if name == "language":
         return "pol"
+    if name == "repository_source":
+        source = repository_source_add(
+            project=world.project, url="https://github.com/speakleash/bielik"
+        )
+        return str(source.pk)
     obj = getattr(world, name)
     return str(obj.pk) if isinstance(obj, Contribution) else obj.slug
 
