@@ -3,7 +3,8 @@
 from django import forms
 
 from cartography.models import ImportRun
-from cartography.services import MAX_IMPORT_BYTES
+from cartography.services import LIMIT_KIND
+from core.limits import InputRefused, check_size
 
 
 class ImportForm(forms.Form):
@@ -31,8 +32,10 @@ class ImportForm(forms.Form):
         upload = cleaned.get("file")
         if upload is None:
             return cleaned
-        if upload.size > MAX_IMPORT_BYTES:
-            self.add_error("file", "The file is larger than 4 MB.")
+        try:
+            check_size(upload.size, LIMIT_KIND.get(cleaned.get("kind"), "credit_list"))
+        except InputRefused as refused:
+            self.add_error("file", refused.message)
             return cleaned
         data = upload.read()
         try:

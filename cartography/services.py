@@ -4,12 +4,34 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from cartography.models import ImportRun
+from contributions.importers.allcontributors import parse_allcontributorsrc
 from core.jobs import enqueue_on_commit
+from core.limits import MAX_UPLOAD_BYTES, InputRefused, check_size
 from projects import permissions
+from projects.model_cards import parse_model_card
 from projects.models import Project
 
-# The large real credit list (ethereum.org, 1,356 contributors) is 338 KB: a tenfold margin.
-MAX_IMPORT_BYTES = 4 * 1024 * 1024
+# The kinds of file an import run takes, and the limit (core.limits) each is read under.
+LIMIT_KIND = {
+    ImportRun.Kind.ALL_CONTRIBUTORS: "credit_list",
+    ImportRun.Kind.MODEL_CARD: "model_card",
+}
+MAX_IMPORT_BYTES = max(MAX_UPLOAD_BYTES[kind] for kind in LIMIT_KIND.values())
+
+
+def import_refusal(kind: str, content: str) -> str | None:
+    """Why `content` breaks one of the import limits (core.limits), or None. Checked before a run
+    is stored, so a hostile file (a NUL, YAML aliases, nesting, huge numbers) leaves no row: the
+    parse is the importer's own, which the job repeats."""
+    try:
+        check_size(len(content.encode("utf-8", "surrogatepass")), LIMIT_KIND[kind])
+    except InputRefused as refused:
+        return refused.message
+    if kind == ImportRun.Kind.ALL_CONTRIBUTORS:
+        refusal = parse_allcontributorsrc(content).refusal
+    else:
+        refusal = parse_model_card(content).refusal
+    return refusal.message if refusal is not None else None
 
 
 @transaction.atomic
@@ -21,8 +43,9 @@ def import_run_start(
         raise PermissionDenied("Only this project's maintainers and staff import into it.")
     if kind not in ImportRun.Kind.values:
         raise ValidationError({"kind": "Choose what kind of file this is."})
-    if len(content.encode("utf-8")) > MAX_IMPORT_BYTES:
-        raise ValidationError({"file": "The file is larger than 4 MB."})
+    refusal = import_refusal(kind, content)
+    if refusal is not None:
+        raise ValidationError({"file": refusal})
     run = ImportRun(
         project=project,
         kind=kind,

@@ -14,6 +14,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from core.limits import InputRefused, cap_line
+
 logger = logging.getLogger(__name__)
 
 PROGRESS_TTL = 60 * 60
@@ -68,10 +70,20 @@ def run_import(run_id: int) -> None:
                 source_url=run.source_url,
                 progress=progress,
             )
-    except Exception as error:  # the run must end visibly, whatever went wrong
+    except InputRefused as refused:  # a limit (core.limits) the upload check did not see
+        run.status = ImportRun.Status.FAILED
+        run.report = {"ok": False, "problems": [cap_line(refused.message)], "problems_total": 1}
+    except Exception:  # the run must end visibly, whatever went wrong
         logger.exception("import run %s failed", run.pk)
         run.status = ImportRun.Status.FAILED
-        run.report = {"ok": False, "problems": [f"The import failed: {error.__class__.__name__}."]}
+        run.report = {
+            "ok": False,
+            "problems": [
+                "The import stopped on an unexpected error and wrote nothing; the error is "
+                f"logged for the site's administrators (import run {run.pk})."
+            ],
+            "problems_total": 1,
+        }
     else:
         run.status = ImportRun.Status.SUCCEEDED if report.ok else ImportRun.Status.FAILED
         run.report = report.as_dict()

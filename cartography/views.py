@@ -21,6 +21,7 @@ from cartography.models import ImportRun
 from cartography.services import MAX_IMPORT_BYTES
 from contributions import stats_reader
 from contributions.choices import ContributionDomain, LifecyclePhase
+from core.limits import cap_lines
 from projects import permissions as project_permissions
 from projects.selectors import projects_visible_to
 
@@ -355,6 +356,8 @@ def import_new(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "cartography/importrun_form.html",
         {"project": project, "form": form, "runs": runs},
+        # A refused upload is a client error (the form says why).
+        status=HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK,
     )
 
 
@@ -368,13 +371,21 @@ def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not run.finished:
         done, total = tasks.read_progress(run.pk) or (done, total)
     percent = int(100 * done / total) if total else run.percent
+    report = run.report or {}
+    shown = {}
+    for key in ("problems", "notes"):
+        # Bounded however the report was stored (runs from before the cap kept every line).
+        lines, counted = cap_lines(report.get(key) or [])
+        shown[key] = lines
+        shown[f"{key}_more"] = max(report.get(f"{key}_total") or counted, counted) - len(lines)
     return render(
         request,
         "cartography/importrun_detail.html",
         {
             "run": run,
             "project": run.project,
-            "report": run.report or {},
+            "report": report,
+            **shown,
             "done": done,
             "total": total,
             "percent": percent,

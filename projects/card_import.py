@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from core.limits import MAX_REPORT_LINES, cap_line, cap_lines
 from projects import permissions
 from projects.choices import ArtifactKind, DerivationRelation, FactSource, LicenceKind, MOFComponent
 from projects.model_cards import ParsedCard, parse_model_card
@@ -61,7 +62,19 @@ class ImportReport:
     details: dict[str, object] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The report as stored (ImportRun.report): problems and notes capped at
+        core.limits.MAX_REPORT_LINES each, with their totals; so are the per-reason counts and
+        any list among the details."""
+        data = asdict(self)
+        for key in ("problems", "notes"):
+            data[key], data[f"{key}_total"] = cap_lines(data[key])
+        reasons = sorted(self.skipped_reasons.items(), key=lambda item: -item[1])
+        data["skipped_reasons"] = {cap_line(k): v for k, v in reasons[:MAX_REPORT_LINES]}
+        data["details"] = {
+            key: cap_lines(value)[0] if isinstance(value, list | tuple) else value
+            for key, value in self.details.items()
+        }
+        return data
 
     def skip(self, reason: str) -> None:
         self.skipped += 1
@@ -130,6 +143,10 @@ def model_card_import(
         raise PermissionDenied("Only this project's maintainers and staff manage its artifacts.")
     report = ImportReport(kind="model_card", total=1)
     card = parse_model_card(text)
+    if card.refusal is not None:
+        report.ok = False
+        report.problems = [card.refusal.message]
+        return report
     repo_id = repo_id.strip().removeprefix(f"{HUB}/") or repo_id_from_filename(filename)
     is_dataset = repo_id.startswith("datasets/") or bool(DATASET_CARD_KEYS & set(card.metadata))
     repo_id = repo_id.removeprefix("datasets/")

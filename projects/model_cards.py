@@ -15,6 +15,8 @@ from typing import Any
 import pycountry
 import yaml
 
+from core.limits import InputRefused, check_text, load_yaml
+
 # Hugging Face's values for base_model_relation (hub docs, "Specifying a base model").
 BASE_MODEL_RELATIONS = ("adapter", "merge", "quantized", "finetune")
 
@@ -60,6 +62,8 @@ class ParsedCard:
     tags: list[str] = field(default_factory=list)
     model_name: str = ""
     problems: list[Problem] = field(default_factory=list)
+    # The limit the card broke (core.limits), if any: such a card is refused whole.
+    refusal: Problem | None = None
 
     @property
     def licence(self) -> str:
@@ -71,7 +75,12 @@ def parse_model_card(text: str) -> ParsedCard:
     card = ParsedCard()
     # Cards saved on Windows (the hf-readme mirror) come with CRLF; YAML and headings don't care
     # once normalised, and line numbers stay the same.
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff")
+    try:
+        check_text(text)
+    except InputRefused as refused:
+        return _refused(card, refused)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
 
     if not lines or lines[0].rstrip() != "---":
@@ -92,7 +101,10 @@ def parse_model_card(text: str) -> ParsedCard:
     front_lines = lines[1:closing]
     card.body = "\n".join(lines[closing + 1 :])
     try:
-        metadata = yaml.safe_load("\n".join(front_lines))
+        # The front matter starts on the card's line 2.
+        metadata = load_yaml("\n".join(front_lines), first_line=2)
+    except InputRefused as refused:
+        return _refused(card, refused)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         # The mark counts from 0 within the front matter, which starts on the card's line 2.
@@ -130,6 +142,15 @@ def parse_model_card(text: str) -> ParsedCard:
         or _string(card, metadata, "pretty_name", line_of)
         or _first_heading(card.body)
     )
+    return card
+
+
+def _refused(card: ParsedCard, refused: InputRefused) -> ParsedCard:
+    card.refusal = Problem(None, refused.message)  # the message names the line
+    card.problems = [card.refusal]
+    card.has_front_matter = False
+    card.metadata = {}
+    card.body = ""
     return card
 
 

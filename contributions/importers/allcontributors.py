@@ -24,6 +24,7 @@ from contributions.choices import (
     ALL_CONTRIBUTORS_KEYS,
     ContributionType,
 )
+from core.limits import InputRefused, check_size, load_json
 
 T = ContributionType
 
@@ -120,6 +121,8 @@ class ParsedCreditFile:
     entry_count: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
+    # The limit the file broke (core.limits), if any: such a file is refused whole.
+    refusal: Problem | None = None
 
     @property
     def is_valid(self) -> bool:
@@ -175,7 +178,12 @@ def parse_allcontributorsrc(data: bytes | str) -> ParsedCreditFile:
         return result
     text = text.removeprefix("\ufeff")
     try:
-        document = json.loads(text)
+        check_size(len(text.encode("utf-8", "surrogatepass")), "credit_list")
+        document = load_json(text)
+    except InputRefused as refused:
+        result.refusal = Problem(None, refused.message)  # the message names the line
+        result.problems.append(result.refusal)
+        return result
     except json.JSONDecodeError as error:
         result.problems.append(
             Problem(
@@ -210,9 +218,10 @@ def _decode(data: bytes, result: ParsedCreditFile) -> str | None:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         result.problems.append(Problem(1, f"The file is UTF-16 encoded, not UTF-8. {hint}"))
         return None
-    # NUL bytes are valid UTF-8 but never appear in a JSON text: UTF-16 or UTF-32 without a BOM.
+    # NUL bytes are valid UTF-8 but never appear in a JSON text: many of them mean UTF-16 or
+    # UTF-32 without a BOM; a stray one is a control character, refused by the limits.
     nul = data.find(b"\x00")
-    if nul >= 0:
+    if nul >= 0 and data.count(b"\x00") * 4 >= len(data):
         result.problems.append(
             Problem(
                 data.count(b"\n", 0, nul) + 1,

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from core.limits import InputRefused, load_yaml
 from projects.openness.index import IndexRating
 
 
@@ -135,6 +136,8 @@ class IndexAssessment:
     contributor_type: str | None = None
     ratings: Mapping[str, DimensionRating] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    # The limit the file broke (core.limits), if any: such a file is refused whole.
+    refusal: str | None = None
 
     @property
     def is_template(self) -> bool:
@@ -193,8 +196,9 @@ def _rating(key: str, value: Any, problems: list[str]) -> DimensionRating:
 
 
 def _load(text: str, problems: list[str]) -> dict[str, Any]:
+    """The document, or {} with a problem; InputRefused (core.limits) goes to the caller."""
     try:
-        document = yaml.safe_load(text)
+        document = load_yaml(text.removeprefix("\ufeff"))
     except yaml.YAMLError as error:
         problems.append(f"not valid YAML: {error}")
         return {}
@@ -235,10 +239,22 @@ def _unknown_keys(
             problems.append(f"unknown key '{prefix}{key}' ignored")
 
 
+def _refused(index_format: IndexFormat, source: str, refused: InputRefused) -> IndexAssessment:
+    return IndexAssessment(
+        source_format=index_format,
+        source_file=source,
+        problems=(refused.message,),
+        refusal=refused.message,
+    )
+
+
 def parse_frozen_project(text: str, *, source: str = "") -> IndexAssessment:
     """One `projects/*.yaml` file of the frozen "Opening up ChatGPT" repository."""
     problems: list[str] = []
-    document = _load(text, problems)
+    try:
+        document = _load(text, problems)
+    except InputRefused as refused:
+        return _refused(IndexFormat.FROZEN, source, refused)
     project = _section(document, "project", problems) if document else {}
     org = _section(document, "org", problems) if document else {}
     _unknown_keys(document, {"project", "org", *(d.ref for d in FROZEN_DIMENSIONS)}, problems)
@@ -269,7 +285,10 @@ def parse_index_entry(
 ) -> IndexAssessment:
     """One `main-database/*.yaml` file of the current index."""
     problems: list[str] = []
-    document = _load(text, problems)
+    try:
+        document = _load(text, problems)
+    except InputRefused as refused:
+        return _refused(IndexFormat.CURRENT, source, refused)
     system = _section(document, "system", problems) if document else {}
     org = _section(document, "org", problems) if document else {}
     _unknown_keys(document, {"system", "org", *(d.ref for d in dimensions)}, problems)
@@ -309,7 +328,7 @@ def parse_index_entry(
 def load_parameters(text: str) -> tuple[IndexDimension, ...]:
     """The current index's dimension definitions (`_parameters.yml`): groups and display names."""
     dimensions = []
-    for group in yaml.safe_load(text) or ():
+    for group in load_yaml(text) or ():
         for param in group.get("params") or ():
             dimensions.append(
                 IndexDimension(
@@ -328,9 +347,9 @@ def parse_index_file(
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError:
-        document = None
+        document = load_yaml(text)
+    except (yaml.YAMLError, InputRefused):
+        document = None  # the parse below reports it
     if isinstance(document, dict) and "project" in document and "system" not in document:
         return parse_frozen_project(text, source=path.name)
     return parse_index_entry(text, source=path.name, dimensions=dimensions)

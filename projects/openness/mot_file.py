@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from core.limits import InputRefused, check_size, load_yaml
 from projects.choices import MOFComponent
 from projects.openness.facts import ComponentFacts, ReleaseFacts
 from projects.openness.frameworks import ComponentType, component_from_mot_name
@@ -97,6 +98,8 @@ class MotRelease:
     licences: Mapping[str, MotLicence] = field(default_factory=dict)
     components: tuple[MotComponent, ...] = ()
     problems: tuple[str, ...] = ()
+    # The limit the file broke (core.limits), if any: such a file is refused whole.
+    refusal: str | None = None
 
     @property
     def distribution_licence(self) -> str | None:
@@ -120,8 +123,9 @@ def parse_mot(text: str, *, source: str = "") -> MotRelease:
     (release names repeat across files)."""
     problems: list[str] = []
     try:
-        # libyaml when present: a third of an import is YAML parsing.
-        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        document = load_yaml(text.removeprefix("\ufeff"))
+    except InputRefused as refused:
+        return MotRelease(source_file=source, problems=(refused.message,), refusal=refused.message)
     except yaml.YAMLError as error:
         return MotRelease(source_file=source, problems=(f"not valid YAML: {error}",))
     if not isinstance(document, dict) or not isinstance(document.get("release"), dict):
@@ -220,7 +224,15 @@ def _components(value: Any, problems: list[str]) -> tuple[MotComponent, ...]:
 
 
 def parse_mot_file(path: Path) -> MotRelease:
-    return parse_mot(Path(path).read_text(encoding="utf-8"), source=Path(path).name)
+    """A MOT file on disk, under the same limits as an upload (its size before it is read)."""
+    path = Path(path)
+    try:
+        check_size(path.stat().st_size, "mot_file")
+    except InputRefused as refused:
+        return MotRelease(
+            source_file=path.name, problems=(refused.message,), refusal=refused.message
+        )
+    return parse_mot(path.read_text(encoding="utf-8"), source=path.name)
 
 
 def release_facts(release: MotRelease) -> ReleaseFacts:

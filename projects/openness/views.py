@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.limits import capped_with_summary
 from projects import selectors
 from projects.choices import ArtifactKind
 from projects.models import Artifact
@@ -46,6 +47,8 @@ MAX_BULK_FILES = 100
 # Room for the multipart boundaries and the other form fields.
 REQUEST_OVERHEAD = 64 * 1024
 LIMIT_TEXT = f"{MAX_MOT_FILE_BYTES // (1024 * 1024)} MB"
+# Problems shown after an upload, as messages kept in the session until the next page.
+MAX_SHOWN_PROBLEMS = 20
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -192,7 +195,9 @@ def _read_uploads(request: HttpRequest, handler: MotUploadHandler):
     for name, text in files:
         release = parse_mot(text, source=name)
         fatal = [p for p in release.problems if p.startswith(FATAL_PROBLEMS)]
-        if fatal:
+        if release.refusal is not None:
+            errors.append((HTTPStatus.BAD_REQUEST, f"{name}: {release.refusal}"))
+        elif fatal:
             errors.append(
                 (
                     HTTPStatus.BAD_REQUEST,
@@ -247,7 +252,7 @@ def _artifact_upload(
         messages.success(request, f"{name} is imported: the openness record is updated.")
     else:
         messages.info(request, f"{name} changes nothing: the record already says this.")
-    for problem in result.problems:
+    for problem in capped_with_summary(result.problems, MAX_SHOWN_PROBLEMS):
         messages.warning(request, f"Not mapped: {problem}")
     return redirect("openness:artifact", slug=artifact.slug)
 

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from contributions.importers.services import credit_list_import
+from core.limits import InputRefused, capped_with_summary, read_file
 from projects.models import Project
 
 
@@ -52,23 +53,27 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         try:
+            # The same limits as an upload (core.limits): the size before the file is read.
+            data = read_file(path, "credit_list")
             report = credit_list_import(
                 project=target,
-                data=path.read_bytes(),
+                data=data,
                 importer=user,
                 filename=path.name,
                 progress=progress,
             )
+        except InputRefused as refused:
+            raise CommandError(f"Nothing imported: {refused.message}") from refused
         except PermissionDenied as error:
             raise CommandError(str(error)) from error
         finally:
             bar.close()
         seconds = time.perf_counter() - started
 
-        for note in report.notes:
+        for note in capped_with_summary(report.notes):
             self.stdout.write(f"note: {note}")
         if not report.ok:
-            for problem in report.problems:
+            for problem in capped_with_summary(report.problems):
                 self.stderr.write(f"problem: {problem}")
             raise CommandError(f"Nothing imported: {len(report.problems)} problem(s) in {path}.")
         self.stdout.write(

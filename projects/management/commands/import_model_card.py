@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from core.limits import InputRefused, capped_with_summary, read_file
 from projects.card_import import model_card_import
 from projects.models import Project
 
@@ -44,9 +45,11 @@ class Command(BaseCommand):
         for file in tqdm(files, unit="card", disable=no_progress, file=self.stderr):
             path = Path(file)
             try:
+                # The same limits as an upload (core.limits): the size before the file is read.
+                text = read_file(path, "model_card").decode("utf-8-sig")
                 report = model_card_import(
                     project=target,
-                    text=path.read_text(encoding="utf-8"),
+                    text=text,
                     editor=user,
                     filename=path.name,
                     repo_id=repo_id,
@@ -54,15 +57,19 @@ class Command(BaseCommand):
                 )
             except PermissionDenied as error:
                 raise CommandError(str(error)) from error
+            except InputRefused as refused:
+                self.stderr.write(f"{path.name}: problem: {refused.message}")
+                failed += 1
+                continue
             except (OSError, UnicodeDecodeError) as error:
                 self.stderr.write(f"{path}: cannot read it ({error}).")
                 failed += 1
                 continue
-            for note in report.notes:
+            for note in capped_with_summary(report.notes):
                 self.stdout.write(f"{path.name}: note: {note}")
             if not report.ok:
                 failed += 1
-                for problem in report.problems:
+                for problem in capped_with_summary(report.problems):
                     self.stderr.write(f"{path.name}: problem: {problem}")
                 continue
             what = "created" if report.created else "updated"

@@ -58,13 +58,16 @@ class Command(BaseCommand):
             IndexFormat.CURRENT: options["index_commit"],
         }
         results = index_import_many(assessments=parsed, commits=commits)
+        for result in results:
+            if result.status == "refused":
+                self.stderr.write(f"{result.source_file}: {'; '.join(result.problems)}")
         statuses = Counter(r.status for r in results)
         stored = [r for r in results if r.assessment is not None]
         matched = sum(r.assessment.artifact_id is not None for r in stored)
         self.stdout.write(
             f"files: {len(results)} ({statuses['created']} created, {statuses['updated']} "
             f"updated, {statuses['unchanged']} unchanged, {statuses['skipped']} skipped: "
-            "templates and unnamed entries)"
+            f"templates and unnamed entries, {statuses['refused']} refused: above)"
         )
         self.stdout.write(f"matched to a model artifact: {matched} of {len(stored)}")
         self.stdout.write(f"files with something odd: {sum(bool(r.problems) for r in results)}")
@@ -72,4 +75,6 @@ class Command(BaseCommand):
             for result in results:
                 if result.problems:
                     self.stdout.write(f"{result.source_file}: {'; '.join(result.problems)}")
+        if statuses["refused"] == len(results):
+            raise CommandError(f"Nothing imported: all {len(results)} file(s) were refused.")
         self.stdout.write(self.style.SUCCESS("Open Source AI Index files imported."))

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from django.db import transaction
 from django.db.models import Prefetch
 
+from core.limits import InputRefused, capped_with_summary, check_size
 from projects import services
 from projects.choices import ArtifactKind
 from projects.models import Artifact, Organisation, Project
@@ -68,7 +69,7 @@ def index_files(folder: Path) -> list[tuple[Path, IndexFormat]]:
 @dataclass
 class IndexImportResult:
     source_file: str
-    status: str  # created, updated, unchanged, skipped
+    status: str  # created, updated, unchanged, skipped, refused (a limit of core.limits)
     assessment: ThirdPartyAssessment | None = None
     problems: list[str] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)  # artifacts whose verdicts to refresh
@@ -158,6 +159,9 @@ def index_import(
     artifact is matched again on every import, so a later MOT import can complete the match."""
     result = IndexImportResult(source_file=parsed.source_file, status="skipped")
     result.problems = list(parsed.problems)
+    if parsed.refusal is not None:
+        result.status = "refused"
+        return result
     if parsed.is_template:
         return result
     if context is None:
@@ -185,7 +189,7 @@ def index_import(
         "contributor_type": cut(parsed.contributor_type, 100),
         "notes": parsed.notes,
         "openness_score": Decimal(str(parsed.openness)).quantize(Decimal("0.1")),
-        "problems": list(parsed.problems),
+        "problems": capped_with_summary(parsed.problems),
         "match_note": note[:300],
     }
     key = _key(parsed, source_commit)
@@ -222,6 +226,15 @@ def index_import(
 def parse_index_path(
     path: Path, index_format: IndexFormat, dimensions: tuple[IndexDimension, ...]
 ) -> IndexAssessment:
+    try:  # the same limits as an upload, the size before the file is read
+        check_size(Path(path).stat().st_size, "index_file")
+    except InputRefused as refused:
+        return IndexAssessment(
+            source_format=index_format,
+            source_file=Path(path).name,
+            problems=(refused.message,),
+            refusal=refused.message,
+        )
     text = Path(path).read_text(encoding="utf-8")
     if index_format is IndexFormat.FROZEN:
         return parse_frozen_project(text, source=Path(path).name)

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.text import slugify
 
+from core.limits import MAX_UPLOAD_BYTES, capped_with_summary
 from projects import permissions, services
 from projects.choices import ArtifactKind, FactSource
 from projects.models import Artifact, Licence, Organisation, Project
@@ -43,7 +44,7 @@ from projects.services import SyncCounts
 
 MOT_REPOSITORY = "https://github.com/lfai/model_openness_tool"
 MOT_FILE_SUFFIXES = (".yml", ".yaml")
-MAX_MOT_FILE_BYTES = 1024 * 1024  # the largest of the tool's files is under 10 kB
+MAX_MOT_FILE_BYTES = MAX_UPLOAD_BYTES["mot_file"]  # the largest of the tool's files is under 10 kB
 FATAL_PROBLEMS = ("not valid YAML", "no 'release' mapping")
 
 
@@ -198,6 +199,8 @@ def mot_import(
     text is not a MOT file at all, PermissionDenied when the editor may not import it."""
     if release is None:
         release = parse_mot(text or "", source=source_file)
+    if release.refusal is not None:
+        raise ValidationError(f"{release.source_file}: {release.refusal}")
     fatal = [p for p in release.problems if p.startswith(FATAL_PROBLEMS)]
     if fatal:
         raise ValidationError(f"{release.source_file}: {'; '.join(fatal)}.")
@@ -430,7 +433,7 @@ def _record_values(
             else fit(distribution.path or "", 500, "distribution path", problems)
         ),
         # Last: every problem of this import is known by now.
-        "problems": list(dict.fromkeys(problems)),
+        "problems": capped_with_summary(dict.fromkeys(problems)),
     }
 
 
