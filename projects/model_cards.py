@@ -107,8 +107,9 @@ def parse_model_card(text: str) -> ParsedCard:
         return _refused(card, refused)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        # The mark counts from 0 within the front matter, which starts on the card's line 2.
-        line = mark.line + 2 if mark is not None else None
+        # The mark counts from 0 within the front matter, which starts on the card's line 2;
+        # libyaml marks an error at the end of the text one line past it.
+        line = min(mark.line + 2, len(front_lines) + 1) if mark is not None else None
         reason = getattr(error, "problem", None) or str(error)
         card.problems.append(Problem(line, f"The front matter is not valid YAML: {reason}."))
         card.model_name = _first_heading(card.body)

@@ -150,7 +150,7 @@ CREDIT_CASES = [
     ContentCase("top-level-array", "[]", ("json object",)),
     ContentCase("top-level-null", "null", ("json object",)),
     ContentCase("yaml-not-json", "projectName: bielik\ncontributors: []\n", ("not valid json",)),
-    ContentCase("deeply-nested", "[" * 100_000 + "]" * 100_000, ("nested too deeply",)),
+    ContentCase("deeply-nested", "[" * 100_000 + "]" * 100_000, ("nesting deeper than",)),
     ContentCase("utf-16-bytes", credit_file().encode("utf-16-le"), ("utf",)),
     ContentCase("latin-1-bytes", credit_file(projectName="Zażółć").encode("cp1250"), ("utf",)),
     ContentCase("contributors-object", credit_file(contributors={"ada": ["code"]}), ("list",)),
@@ -178,7 +178,7 @@ CREDIT_CASES = [
     ContentCase(
         "login-with-nul",
         credit_file(contributors=[{"login": "ada\u0000", "contributions": ["code"]}]),
-        ("login",),
+        ("control character (u+0000)",),
     ),
     ContentCase(
         "name-with-bidi-override",
