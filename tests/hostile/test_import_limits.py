@@ -484,3 +484,12 @@ def test_import_osai_index_refuses_a_hostile_file(world, tmp_path, capsys, case)
         call_command("import_osai_index", str(tmp_path), "--no-progress")
     assert said([capsys.readouterr().err], case.message)
     assert row_counts() == before
+
+
+def test_import_osai_index_refuses_hostile_parameters(world, tmp_path):
+    (tmp_path / "_parameters.yml").write_text(laughs(), encoding="utf-8")
+    (tmp_path / "entry.yaml").write_text("system:\n  name: x\n", encoding="utf-8")
+    before = row_counts()
+    with pytest.raises(CommandError, match=r"_parameters\.yml: The file uses YAML aliases"):
+        call_command("import_osai_index", str(tmp_path), "--no-progress")
+    assert row_counts() == before

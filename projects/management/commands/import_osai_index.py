@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from core.limits import InputRefused
 from projects.openness.importers.index import (
     current_dimensions,
     index_files,
@@ -40,7 +41,10 @@ class Command(BaseCommand):
         files = index_files(root)
         if not files:
             raise CommandError(f"{folder}: no index files found.")
-        dimensions = current_dimensions(root)
+        try:
+            dimensions = current_dimensions(root)
+        except InputRefused as refused:
+            raise CommandError(f"Nothing imported: _parameters.yml: {refused.message}") from refused
         with tqdm(total=len(files), unit="file", disable=no_progress) as bar:
             parsed, unreadable = [], []
             for path, index_format in files:
