@@ -69,6 +69,9 @@ MAX_INT_DIGITS = 20
 # counted, and each line is cut to MAX_REPORT_LINE_CHARS characters.
 MAX_REPORT_LINES = 100
 MAX_REPORT_LINE_CHARS = 500
+# Problems a page lists per file where several files are shown at once (a bulk upload), or as
+# messages kept in the session after one upload.
+MAX_SHOWN_PROBLEMS = 20
 
 # C0 controls except tab, newline and carriage return; DEL; C1 controls.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

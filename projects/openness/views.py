@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.limits import capped_with_summary
+from core.limits import MAX_SHOWN_PROBLEMS, capped_with_summary
 from projects import selectors
 from projects.choices import ArtifactKind
 from projects.models import Artifact
@@ -47,8 +47,6 @@ MAX_BULK_FILES = 100
 # Room for the multipart boundaries and the other form fields.
 REQUEST_OVERHEAD = 64 * 1024
 LIMIT_TEXT = f"{MAX_MOT_FILE_BYTES // (1024 * 1024)} MB"
-# Problems shown after an upload, as messages kept in the session until the next page.
-MAX_SHOWN_PROBLEMS = 20
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -266,6 +264,8 @@ def _bulk_page(request: HttpRequest, *, results=(), errors=(), status=HTTPStatus
             "errors": errors,
             "limit": LIMIT_TEXT,
             "max_files": MAX_BULK_FILES,
+            "shown_problems": f":{MAX_SHOWN_PROBLEMS}",
+            "hidden_after": -MAX_SHOWN_PROBLEMS,
         },
         status=status,
     )

@@ -493,3 +493,19 @@ def test_import_osai_index_refuses_hostile_parameters(world, tmp_path):
     with pytest.raises(CommandError, match=r"_parameters\.yml: The file uses YAML aliases"):
         call_command("import_osai_index", str(tmp_path), "--no-progress")
     assert row_counts() == before
+
+
+def test_the_bulk_page_lists_a_files_problems_bounded(client, staff):
+    keys = "\n".join(f"  unknown_{n}: x" for n in range(60))
+    text = (
+        f"release:\n  name: Bounded 7B\n  producer: x\n  license: {{}}\n  components: []\n{keys}\n"
+    )
+    client.force_login(staff)
+    response = client.post(
+        reverse("openness:bulk_import"),
+        {"files": [SimpleUploadedFile("bounded.yml", text.encode())]},
+    )
+    assert response.status_code == HTTPStatus.OK
+    page = response.content.decode()
+    assert page.count("unknown key release.unknown_") == limits.MAX_SHOWN_PROBLEMS
+    assert f"and {60 - limits.MAX_SHOWN_PROBLEMS} more." in page
