@@ -52,6 +52,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from contributions.choices import (
     CODE_TYPES,
@@ -63,13 +64,15 @@ from contributions.models import (
     Contribution,
     GlobalMonthlyRollup,
     GlobalStatsState,
+    ProjectContributorRollup,
     ProjectLedgerVersion,
     ProjectMonthlyRollup,
     ProjectStatsSummary,
     StatsBreakdown,
+    StatsDelta,
 )
 from projects.choices import ARTIFACT_KIND_DOMAIN, UNDERREPRESENTED_LEVELS
-from projects.models import Language, Project
+from projects.models import Artifact, Language, Project
 
 logger = logging.getLogger(__name__)
 
@@ -236,26 +239,14 @@ def compute_project(project_id: int, *, today: dt.date | None = None) -> dict[st
         .annotate(n=Count("id"), people=Count("contributor", distinct=True), q=Sum("quantity"))
         .order_by()
     }
-    counts_by_contributor: Counter[int] = Counter()
-    counts_by_type_contributor: dict[str, Counter[int]] = defaultdict(Counter)
-    counts_by_affiliation: Counter[int | None] = Counter()
-    first_days: dict[int, dt.date] = {}
-    last_days: dict[int, dt.date] = {}
-    rows = (
-        _approved(project_id)
+    contributor_rows = [
+        (contributor_id, type_, affiliation_id, n, first, last)
+        for contributor_id, type_, affiliation_id, n, first, last in _approved(project_id)
         .annotate(day=day)
         .values_list("contributor_id", "type", "affiliation_id")
         .annotate(n=Count("id"), first=Min("day"), last=Max("day"))
         .order_by()
-    )
-    for contributor_id, type_, affiliation_id, n, first, last in rows:
-        counts_by_contributor[contributor_id] += n
-        counts_by_type_contributor[type_][contributor_id] += n
-        counts_by_affiliation[affiliation_id] += n
-        if contributor_id not in first_days or first < first_days[contributor_id]:
-            first_days[contributor_id] = first
-        if contributor_id not in last_days or last > last_days[contributor_id]:
-            last_days[contributor_id] = last
+    ]
     by_compensation: Counter[str] = Counter()
     by_artifact_domain: Counter[str] = Counter()
     synthetic = 0
@@ -294,11 +285,7 @@ def compute_project(project_id: int, *, today: dt.date | None = None) -> dict[st
             quantities[unit] += q
     summary = summary_fields(
         today=today,
-        counts_by_contributor=counts_by_contributor,
-        counts_by_type_contributor=counts_by_type_contributor,
-        first_days=first_days,
-        last_days=last_days,
-        counts_by_affiliation=counts_by_affiliation,
+        **contributor_inputs(contributor_rows),
         by_type=by_type,
         by_phase=by_phase,
         by_compensation=by_compensation,
@@ -310,39 +297,93 @@ def compute_project(project_id: int, *, today: dt.date | None = None) -> dict[st
         quantities=quantities,
         language_info=language_details(languages),
     )
-    return {"cells": cells, "summary": summary}
+    return {"cells": cells, "summary": summary, "contributors": contributor_rows}
+
+
+def contributor_inputs(rows: Iterable[tuple]) -> dict[str, Any]:
+    """`summary_fields`' per-contributor inputs from (contributor, type, affiliation, count,
+    first day, last day) rows: the full refresh's GROUP BY or the compact contributor rollup."""
+    counts_by_contributor: Counter[int] = Counter()
+    counts_by_type_contributor: dict[str, Counter[int]] = defaultdict(Counter)
+    counts_by_affiliation: Counter[int | None] = Counter()
+    first_days: dict[int, dt.date] = {}
+    last_days: dict[int, dt.date] = {}
+    for contributor_id, type_, affiliation_id, n, first, last in rows:
+        counts_by_contributor[contributor_id] += n
+        counts_by_type_contributor[type_][contributor_id] += n
+        counts_by_affiliation[affiliation_id] += n
+        if contributor_id not in first_days or first < first_days[contributor_id]:
+            first_days[contributor_id] = first
+        if contributor_id not in last_days or last > last_days[contributor_id]:
+            last_days[contributor_id] = last
+    return {
+        "counts_by_contributor": counts_by_contributor,
+        "counts_by_type_contributor": counts_by_type_contributor,
+        "first_days": first_days,
+        "last_days": last_days,
+        "counts_by_affiliation": counts_by_affiliation,
+    }
 
 
 def refresh_project(project_id: int) -> bool:
     """Recompute one project's rollups from the ledger; idempotent and safe to run concurrently.
 
-    Refreshes of one project serialize on its summary row (never a row the write path locks, so
-    approvals do not wait for statistics). The ledger version is read before the aggregates: a
-    write that commits in between is then counted but leaves the summary one version behind,
-    which the reconciliation treats as stale: extra work, never a wrong number marked fresh.
-    Returns False when the project no longer exists.
+    The ledger version and the aggregates are read in one snapshot (REPEATABLE READ on
+    PostgreSQL), so the numbers written are exactly those of that version: the deltas after it are
+    then folded on top, those up to it discarded. The writes serialize on the summary row (never a
+    row the write path locks, so approvals do not wait for a recompute); a summary already at a
+    newer version is left alone. Returns False when the project no longer exists.
     """
     if not Project.objects.filter(pk=project_id).exists():
         return False
     today = timezone.localdate()
+    ProjectLedgerVersion.objects.get_or_create(project_id=project_id)
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
-        ProjectLedgerVersion.objects.get_or_create(project_id=project_id)
-        summary, _ = ProjectStatsSummary.objects.select_for_update().get_or_create(
-            project_id=project_id,
-            defaults={"computed_at": timezone.now(), "computed_on": today},
-        )
+        if snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         version = ProjectLedgerVersion.objects.values_list("version", flat=True).get(
             project_id=project_id
         )
         computed = compute_project(project_id, today=today)
+    with transaction.atomic():
+        summary, _ = ProjectStatsSummary.objects.select_for_update().get_or_create(
+            project_id=project_id,
+            defaults={"computed_at": timezone.now(), "computed_on": today},
+        )
+        if summary.ledger_version > version:
+            return True
         _write_cells(project_id, computed["cells"])
+        ProjectContributorRollup.objects.filter(project_id=project_id).delete()
+        _write_contributor_rollups(project_id, computed["contributors"])
         for name, value in computed["summary"].items():
             setattr(summary, name, value)
         summary.ledger_version = version
         summary.computed_at = timezone.now()
         summary.computed_on = today
         summary.save()
+        StatsDelta.objects.filter(project_id=project_id, version__lte=version).delete()
+    apply_deltas(project_id)
     return True
+
+
+def _write_contributor_rollups(project_id: int, rows: Iterable[tuple]) -> None:
+    ProjectContributorRollup.objects.bulk_create(
+        (
+            ProjectContributorRollup(
+                project_id=project_id,
+                contributor_id=contributor_id,
+                type=type_,
+                affiliation_id=affiliation_id,
+                contributions=n,
+                first_day=first,
+                last_day=last,
+            )
+            for contributor_id, type_, affiliation_id, n, first, last in rows
+        ),
+        batch_size=2000,
+    )
 
 
 def _write_cells(project_id: int, cells: Mapping[tuple, tuple]) -> None:
@@ -379,6 +420,217 @@ def _write_cells(project_id: int, cells: Mapping[tuple, tuple]) -> None:
         )
     if to_create:
         ProjectMonthlyRollup.objects.bulk_create(to_create, batch_size=1000)
+
+
+# THE DELTA: an approval felt at once
+# ------------------------------------------------------------------------------
+# The ledger-version triggers record, with each version of a project, the approved rows it
+# removed (-1) and added (+1) as footprints (`StatsDelta`). Folding them moves exactly the counts
+# an entry can move: its cells, the summary's counters and the contributor rollup rows of the
+# people involved. What cannot move by a sum (distinct people in a cell, a contributor's first
+# and last day) is read back for those people only, by the (contributor, status) index; the
+# metrics over all contributors are recomputed from the compact contributor rollup.
+def _footprint_day(footprint: Mapping[str, Any]) -> dt.date:
+    if footprint["o"]:
+        return dt.date.fromisoformat(footprint["o"][:10])
+    created = parse_datetime(str(footprint["d"]))
+    if timezone.is_naive(created):  # SQLite stores UTC without an offset
+        created = timezone.make_aware(created, dt.UTC)
+    return timezone.localtime(created).date()
+
+
+def _footprint_quantity(footprint: Mapping[str, Any]) -> Decimal | None:
+    value = footprint["q"]
+    return None if value is None else Decimal(str(value)).quantize(CENT)
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _lock_ledger_version(project_id: int) -> int | None:
+    """The project's ledger version, locked until commit: no write to its approved rows commits
+    meanwhile, so the ledger the fold reads back is the one its deltas end at."""
+    return (
+        ProjectLedgerVersion.objects.select_for_update(no_key=True)
+        .filter(project_id=project_id)
+        .values_list("version", flat=True)
+        .first()
+    )
+
+
+def apply_deltas(project_id: int) -> bool:
+    """Fold the project's recorded deltas into its rollups; False when they cannot bring it to
+    its ledger version (no rollups yet, marked for a rebuild, or a version without a delta), and
+    the caller recomputes instead. Idempotent: folded deltas are deleted in the same transaction.
+
+    Concurrency: every write to a project's approved rows bumps its version row, so writers in
+    one project already commit one after another, each with its own delta (an append-only log).
+    The fold locks that row and the summary row: two folds serialize, and nothing is added twice
+    or lost, however many approvals race."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        version = _lock_ledger_version(project_id)
+        summary = (
+            ProjectStatsSummary.objects.select_for_update().filter(project_id=project_id).first()
+        )
+        if version is None or summary is None or summary.ledger_version < 0:
+            return False
+        start = summary.ledger_version
+        deltas = list(
+            StatsDelta.objects.filter(project_id=project_id, version__gt=start)
+            .order_by("version")
+            .values_list("version", "changes")
+        )
+        if [v for v, _ in deltas] != list(range(start + 1, version + 1)):
+            return False
+        if deltas or summary.computed_on != today:
+            changes = [change for _, batch in deltas for change in batch or ()]
+            _fold(project_id, summary, changes, today=today)
+            summary.ledger_version = version
+            summary.computed_at = timezone.now()
+            summary.computed_on = today
+            summary.save()
+        StatsDelta.objects.filter(project_id=project_id, version__lte=version).delete()
+    return True
+
+
+def _fold(project_id: int, summary: ProjectStatsSummary, changes: list, *, today: dt.date) -> None:
+    artifacts = {fp["k"] for _, fp in changes if fp["k"] is not None}
+    kinds = dict(Artifact.objects.filter(pk__in=artifacts).values_list("pk", "kind"))
+    codes = {code for _, fp in changes for code in fp["l"]}
+    levels = language_details(codes)
+    by_type = Counter(summary.by_type)
+    by_phase = Counter(summary.by_phase)
+    by_compensation = Counter(summary.by_compensation)
+    by_artifact_domain = Counter(summary.by_artifact_domain)
+    languages = Counter({e["code"]: e["contributions"] for e in summary.languages})
+    synthetic = summary.synthetic_contributions
+    tagged = summary.language_tagged_contributions
+    underrepresented = summary.underrepresented_language_contributions
+    cells: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    cell_people: Counter[tuple] = Counter()
+    people: set[int] = set()
+    for sign, fp in changes:
+        quantity = _footprint_quantity(fp)
+        key = (
+            first_of_month(_footprint_day(fp)),
+            fp["t"],
+            fp["p"],
+            "" if quantity is None else fp["u"],
+        )
+        cells[key][0] += sign
+        if quantity is not None:
+            cells[key][1] += sign * quantity
+        cell_people[(key, fp["c"])] += sign
+        people.add(fp["c"])
+        by_type[fp["t"]] += sign
+        by_phase[fp["p"]] += sign
+        by_compensation[fp["m"]] += sign
+        by_artifact_domain[artifact_domain(kinds.get(fp["k"]))] += sign
+        synthetic += sign * (fp["s"] == ContributionSource.SYNTHETIC)
+        languages.update({code: sign for code in fp["l"]})
+        tagged += sign * bool(fp["l"])
+        underrepresented += sign * any(levels[code][1] for code in fp["l"])
+    _fold_cells(project_id, cells, cell_people)
+    _rewrite_contributor_rollups(project_id, people)
+    quantities: dict[str, Decimal] = dict(
+        ProjectMonthlyRollup.objects.filter(project_id=project_id)
+        .exclude(unit="")
+        .values_list("unit")
+        .annotate(q=Sum("quantity"))
+        .order_by()
+    )
+    languages = +languages
+    rows = ProjectContributorRollup.objects.filter(project_id=project_id).values_list(
+        "contributor_id", "type", "affiliation_id", "contributions", "first_day", "last_day"
+    )
+    fields = summary_fields(
+        today=today,
+        **contributor_inputs(rows.iterator(chunk_size=5000)),
+        by_type=+by_type,
+        by_phase=+by_phase,
+        by_compensation=+by_compensation,
+        by_artifact_domain=+by_artifact_domain,
+        synthetic=synthetic,
+        languages=languages,
+        tagged=tagged,
+        underrepresented=underrepresented,
+        quantities=quantities,
+        language_info=language_details(languages),
+    )
+    for name, value in fields.items():
+        setattr(summary, name, value)
+
+
+def _cell_entries(project_id: int, contributor_id: int, key: tuple) -> int:
+    """A contributor's approved entries in one cell (read by the contributor's index)."""
+    month, type_, phase, unit = key
+    entries = (
+        _approved(project_id)
+        .filter(contributor_id=contributor_id, type=type_, phase=phase)
+        .annotate(day=_day_expression())
+        .filter(day__gte=month, day__lt=_next_month(month))
+    )
+    if unit:
+        entries = entries.filter(quantity__isnull=False, unit=unit)
+    else:
+        entries = entries.filter(quantity__isnull=True)
+    return entries.count()
+
+
+def _fold_cells(project_id: int, cells: Mapping[tuple, list], cell_people: Counter) -> None:
+    people_change: Counter[tuple] = Counter()
+    for (key, contributor_id), net in cell_people.items():
+        if net:
+            after = _cell_entries(project_id, contributor_id, key)
+            people_change[key] += (after > 0) - (after - net > 0)
+    months = {key[0] for key in cells}
+    existing = {
+        (cell.month, cell.type, cell.phase, cell.unit): cell
+        for cell in ProjectMonthlyRollup.objects.filter(
+            project_id=project_id, month__in=months, type__in={key[1] for key in cells}
+        )
+    }
+    for key, (n, quantity) in cells.items():
+        cell = existing.get(key)
+        if cell is None:
+            if n:
+                month, type_, phase, unit = key
+                ProjectMonthlyRollup.objects.create(
+                    project_id=project_id,
+                    month=month,
+                    type=type_,
+                    phase=phase,
+                    unit=unit,
+                    contributions=n,
+                    contributors=people_change[key],
+                    quantity=quantity if unit else None,
+                )
+        elif cell.contributions + n == 0:
+            cell.delete()
+        elif n or quantity or people_change[key]:
+            cell.contributions += n
+            cell.contributors += people_change[key]
+            if key[3]:
+                cell.quantity += quantity
+            cell.save(update_fields=["contributions", "contributors", "quantity"])
+
+
+def _rewrite_contributor_rollups(project_id: int, people: set[int]) -> None:
+    """Rewrite the contributor rollup rows of `people` in this project from their own entries."""
+    ProjectContributorRollup.objects.filter(
+        project_id=project_id, contributor_id__in=people
+    ).delete()
+    _write_contributor_rollups(
+        project_id,
+        _approved(project_id)
+        .filter(contributor_id__in=people)
+        .annotate(day=_day_expression())
+        .values_list("contributor_id", "type", "affiliation_id")
+        .annotate(n=Count("id"), first=Min("day"), last=Max("day"))
+        .order_by(),
+    )
 
 
 # GLOBAL ROLLUPS
@@ -522,10 +774,12 @@ def global_is_stale() -> bool:
 
 
 def reconcile(*, limit: int | None = None) -> dict[str, Any]:
-    """Rebuild every stale project (up to `limit`) and the global rollups when stale."""
+    """Bring every stale project (up to `limit`) to its ledger version, by its deltas when they
+    reach it and by a recompute otherwise, and the global rollups when stale."""
     refreshed = 0
     for project_id in stale_project_ids(limit=limit):
-        refresh_project(project_id)
+        if not apply_deltas(project_id):
+            refresh_project(project_id)
         refreshed += 1
     global_refreshed = global_is_stale()
     if global_refreshed:

@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 DECISION_WORDS = {TRANSITIONS[a].to: TRANSITIONS[a].done for a in DECISION_ACTIONS}
 
 
-# Statistics jobs are full recomputes from the ledger, so running one twice is harmless: they
+# Statistics jobs are idempotent (a delta is folded once and deleted with the fold; a recompute
+# is a recompute), so running one twice is harmless: they
 # acknowledge late (a worker killed mid-job leaves the message to be redelivered) and retry
 # database hiccups a few times with backoff. Anything still lost is the reconciliation's to find.
 STATS_TASK_OPTIONS = {
@@ -34,11 +35,12 @@ RECONCILE_BATCH = 200
 
 @shared_task(**STATS_TASK_OPTIONS)
 def refresh_project_stats(project_id: int) -> None:
-    """Recompute one project's rollups from the ledger (idempotent: a full recompute), then ask
-    for the global rollups to follow."""
+    """Bring one project's rollups to its ledger version: fold the deltas its writes recorded, or
+    recompute it from the ledger when they cannot (a bulk write, no rollups yet); then ask for
+    the global rollups to follow."""
     from contributions import stats
 
-    if stats.refresh_project(project_id):
+    if stats.apply_deltas(project_id) or stats.refresh_project(project_id):
         request_global_refresh()
 
 

@@ -2,10 +2,12 @@ from .ledger import CONTENT_FIELDS, Contribution, Contributor, ContributorEmail,
 from .rollups import (
     GlobalMonthlyRollup,
     GlobalStatsState,
+    ProjectContributorRollup,
     ProjectLedgerVersion,
     ProjectMonthlyRollup,
     ProjectStatsSummary,
     StatsBreakdown,
+    StatsDelta,
 )
 
 __all__ = [
@@ -16,8 +18,10 @@ __all__ = [
     "GlobalMonthlyRollup",
     "GlobalStatsState",
     "ModerationEvent",
+    "ProjectContributorRollup",
     "ProjectLedgerVersion",
     "ProjectMonthlyRollup",
     "ProjectStatsSummary",
     "StatsBreakdown",
+    "StatsDelta",
 ]

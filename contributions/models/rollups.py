@@ -229,3 +229,76 @@ class GlobalStatsState(models.Model):
 
     def __str__(self) -> str:
         return f"global statistics as of {self.computed_at}"
+
+
+class ProjectContributorRollup(models.Model):
+    """A project's approved work by contributor x type x affiliation: how much, first and last day.
+
+    The compact table the metrics that cannot move by a delta (contributors, absence and elephant
+    factors, activity windows, new contributors by month) are recomputed from after each approval,
+    instead of from the ledger. Written by the full refresh and by the delta fold in
+    `contributions.stats`, which rewrites the few rows an entry's change touches.
+    """
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name="project",
+        on_delete=models.CASCADE,
+        related_name="contributor_rollups",
+    )
+    # No database constraints: a merged-away contributor or a deleted organisation must not block
+    # its deletion; the fold rewrites the row from the ledger when its work moves.
+    contributor = models.ForeignKey(
+        "contributions.Contributor",
+        verbose_name="contributor",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    type = models.CharField("type", max_length=30, choices=ContributionType.choices)
+    affiliation = models.ForeignKey(
+        "projects.Organisation",
+        verbose_name="affiliation at the time",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    contributions = models.PositiveIntegerField("approved contributions")
+    first_day = models.DateField("first day")
+    last_day = models.DateField("last day")
+
+    class Meta:
+        verbose_name = "project contributor rollup"
+        indexes = [
+            models.Index(fields=["project", "contributor"], name="stats_contributor_rollup_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.contributor_id} {self.type} {self.affiliation_id}"
+
+
+class StatsDelta(models.Model):
+    """What one ledger version of a project changed: written by the ledger-version triggers in the
+    same statement as the bump (migration `0009_statistics_deltas`), folded into the rollups by the
+    job that follows the commit, then deleted. `changes` lists [sign, footprint] pairs: -1 with an
+    approved row as it was, +1 with it as it became. A bulk statement (over 1,000 rows) records
+    no delta, so the fold meets a gap in the versions and recomputes the project instead."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name="project",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+    )
+    version = models.BigIntegerField("ledger version")
+    changes = models.JSONField("changes", default=list)
+
+    class Meta:
+        verbose_name = "statistics delta"
+        indexes = [models.Index(fields=["project", "version"], name="stats_delta_project_version")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}@{self.version}"
