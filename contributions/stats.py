@@ -542,12 +542,9 @@ def _fold(project_id: int, summary: ProjectStatsSummary, changes: list, *, today
         .order_by()
     )
     languages = +languages
-    rows = ProjectContributorRollup.objects.filter(project_id=project_id).values_list(
-        "contributor_id", "type", "affiliation_id", "contributions", "first_day", "last_day"
-    )
     fields = summary_fields(
         today=today,
-        **contributor_inputs(rows.iterator(chunk_size=5000)),
+        **contributor_inputs(()),
         by_type=+by_type,
         by_phase=+by_phase,
         by_compensation=+by_compensation,
@@ -559,8 +556,83 @@ def _fold(project_id: int, summary: ProjectStatsSummary, changes: list, *, today
         quantities=quantities,
         language_info=language_details(languages),
     )
+    fields.update(contributor_fields(project_id, today=today))
     for name, value in fields.items():
         setattr(summary, name, value)
+
+
+def contributor_fields(project_id: int, *, today: dt.date) -> dict[str, Any]:
+    """The summary fields over all of a project's contributors (`summary_fields` computes the
+    same from raw counts), aggregated by the database from the compact contributor rollup, so an
+    approval's cost does not grow with the project's contributors either. The absence factor is
+    the rank at which the running sum of counts, largest first, reaches half of the total."""
+    since_30 = (today - dt.timedelta(days=29)).isoformat()
+    since_90 = (today - dt.timedelta(days=89)).isoformat()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH people AS (
+                SELECT contributor_id, SUM(contributions) AS n, MAX(last_day) AS last_day
+                FROM contributions_projectcontributorrollup WHERE project_id = %s
+                GROUP BY contributor_id),
+            ranked AS (
+                SELECT ROW_NUMBER() OVER (ORDER BY n DESC) AS rank,
+                       SUM(n) OVER (ORDER BY n DESC ROWS UNBOUNDED PRECEDING) AS running,
+                       SUM(n) OVER () AS total
+                FROM people)
+            SELECT (SELECT COUNT(*) FROM people),
+                   (SELECT COUNT(*) FROM people WHERE last_day BETWEEN %s AND %s),
+                   (SELECT COUNT(*) FROM people WHERE last_day BETWEEN %s AND %s),
+                   (SELECT MIN(rank) FROM ranked WHERE 2 * running >= total)
+            """,
+            [project_id, since_30, today.isoformat(), since_90, today.isoformat()],
+        )
+        contributors, active_30, active_90, absence = cursor.fetchone()
+        cursor.execute(
+            """
+            WITH typed AS (
+                SELECT type, contributor_id, SUM(contributions) AS n
+                FROM contributions_projectcontributorrollup
+                WHERE project_id = %s GROUP BY type, contributor_id),
+            ranked AS (
+                SELECT type, ROW_NUMBER() OVER (PARTITION BY type ORDER BY n DESC) AS rank,
+                       SUM(n) OVER (PARTITION BY type ORDER BY n DESC
+                                    ROWS UNBOUNDED PRECEDING) AS running,
+                       SUM(n) OVER (PARTITION BY type) AS total
+                FROM typed)
+            SELECT type, MIN(rank) FROM ranked WHERE 2 * running >= total GROUP BY type
+            """,
+            [project_id],
+        )
+        by_type = dict(cursor.fetchall())
+        cursor.execute(
+            """
+            SELECT month, COUNT(*) FROM (
+                SELECT SUBSTR(CAST(MIN(first_day) AS TEXT), 1, 7) AS month
+                FROM contributions_projectcontributorrollup
+                WHERE project_id = %s GROUP BY contributor_id) AS firsts
+            GROUP BY month ORDER BY month
+            """,
+            [project_id],
+        )
+        new_by_month = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT affiliation_id, SUM(contributions) FROM contributions_projectcontributorrollup "
+            "WHERE project_id = %s GROUP BY affiliation_id",
+            [project_id],
+        )
+        by_affiliation = {org: int(n) for org, n in cursor.fetchall()}
+    return {
+        "contributors": contributors,
+        "active_30": active_30,
+        "active_90": active_90,
+        "absence_factor": absence or 0,
+        "absence_factor_by_type": {type_: by_type[type_] for type_ in sorted(by_type)},
+        "elephant_factor": elephant_factor(by_affiliation),
+        "affiliated_contributions": sum(n for org, n in by_affiliation.items() if org is not None),
+        "organisations": sum(1 for org in by_affiliation if org is not None),
+        "new_contributors_by_month": new_by_month,
+    }
 
 
 def _cell_entries(project_id: int, contributor_id: int, key: tuple) -> int:
