@@ -159,8 +159,8 @@ def main() -> int:
         (
             "full rebuild / raw SQL GROUP BY floor",
             ratio(large["rebuild_s"], large["floor_s"]),
-            "<= 1.5",
-            lambda r: r <= 1.5,
+            "<= 2",
+            lambda r: r <= 2,
         ),
         (
             "generator rows/s / raw COPY rows/s",
@@ -177,14 +177,14 @@ def main() -> int:
         (
             f"approval commit -> project stats updated, median of {APPROVALS} (ms)",
             large["approval_ms"],
-            "< 250",
-            lambda r: r < 250,
+            "< 200",
+            lambda r: r < 200,
         ),
         (
             "peak memory of the full rebuild (MB)",
             large["rebuild_peak_mb"],
-            "< 300",
-            lambda r: r < 300,
+            "< 200",
+            lambda r: r < 200,
         ),
     ]
     results["table"] = [
