@@ -80,6 +80,15 @@ def pytest_collection_modifyitems(config, items):
     if services and len(services) < len(items):
         items[:] = [item for item in items if not item.get_closest_marker("services")]
         config.hook.pytest_deselected(items=services)
+    # Tests of what only PostgreSQL has (several writers at once) leave the SQLite pass, named
+    # in its closing lines; the PostgreSQL pass runs them, where nothing may be skipped.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        postgresql = [item for item in items if item.get_closest_marker("postgresql")]
+        if postgresql:
+            items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+            config.hook.pytest_deselected(items=postgresql)
 
 
 def pytest_deselected(items):
@@ -88,7 +97,12 @@ def pytest_deselected(items):
     config = items[0].config
     counts = config.stash.setdefault(_DESELECTED, {})
     for item in items:
-        reason = "services" if item.get_closest_marker("services") else "other"
+        if item.get_closest_marker("services"):
+            reason = "services"
+        elif item.get_closest_marker("postgresql"):
+            reason = "postgresql"
+        else:
+            reason = "other"
         counts[reason] = counts.get(reason, 0) + 1
     if hasattr(config, "workeroutput"):  # an xdist worker: the controller prints the summary
         config.workeroutput["deselected"] = dict(counts)
@@ -117,6 +131,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             "backups on PostgreSQL and Redis servers the tests start themselves). They run on "
             "their own, `pytest -m services`; `make test` runs them after the rest when "
             f"DATABASE_URL and CELERY_BROKER_URL are set ({now})."
+        )
+    if postgresql := counts.get("postgresql"):
+        terminalreporter.write_line(
+            f"{_tests(postgresql)} deselected: marked `postgresql` (what only PostgreSQL does, "
+            "such as several writers at once); `make test` runs them when DATABASE_URL names "
+            "a PostgreSQL database."
         )
     if other := counts.get("other"):
         selection = config.getoption("markexpr") or config.getoption("keyword")

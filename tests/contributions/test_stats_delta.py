@@ -9,7 +9,7 @@ import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -217,9 +217,7 @@ APPROVERS = 6
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite has one writer: nothing runs at once there"
-)
+@pytest.mark.postgresql  # SQLite has one writer: nothing runs at once there
 def test_concurrent_approvals_in_one_project_lose_no_update():
     """Approvals in one project commit at once from several threads (connections), each followed
     by its fold, also at once; no count is lost or added twice."""
