@@ -25,19 +25,6 @@ PASSWORD = "a-long-test-passphrase"  # tests.factories.UserFactory's password
 NEW_PASSWORD = "Annotating-Polish-pairs-2025"
 
 
-@pytest.fixture
-def ledger_teardown():
-    """Work around the SQLite ledger-version triggers (contributions migration 0003) during the
-    flush that ends a transactional test: deleting an approved entry inserts a version row for a
-    project the flush may already have deleted, and the commit fails on the foreign key. Taking
-    the entries out of "approved" and clearing the versions first leaves nothing to trigger."""
-    yield
-    from contributions.models import ProjectLedgerVersion
-
-    Contribution.objects.filter(status="approved").update(status="withdrawn")
-    ProjectLedgerVersion.objects.all().delete()
-
-
 def sign_in(page, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username or e-mail address").fill(username)
