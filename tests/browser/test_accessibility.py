@@ -128,6 +128,59 @@ EXCLUDED = {
 }
 
 
+# Every chart and map (an SVG drawn by cartography/worldmap.py) and its text equivalent: the first
+# table after its figure, or, for a chart inside a table cell (compare), that cell's text. Each
+# datum of the chart (a bar, a country with data, a segment: "Label: value" in its <title>) must
+# be in one row of it, with its number unless the chart shows a share of the row's counts.
+CHART_TABLES_JS = """
+() => Array.from(document.querySelectorAll('svg.chart')).map(svg => {
+  const title = svg.querySelector(':scope > title');
+  const data = Array.from(svg.querySelectorAll(
+      '.bar-row > title, path[data-country] > title, rect.segment > title'))
+    .map(t => t.textContent.trim())
+    .filter(t => !t.endsWith(': no data'))
+    .map(t => { const i = t.lastIndexOf(': '); return [t.slice(0, i), t.slice(i + 2)]; });
+  let rows = null;
+  const cell = svg.closest('td');
+  if (cell) {
+    rows = Array.from(cell.querySelectorAll('li')).map(li => li.innerText);
+  } else {
+    const figure = svg.closest('figure') || svg;
+    const table = Array.from(document.querySelectorAll('table')).find(
+      t => figure.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING);
+    rows = table ? Array.from(table.rows).map(r => r.innerText.replace(/\\s+/g, ' ')) : null;
+  }
+  const missing = rows === null ? data : data.filter(([label, value]) => {
+    const number = (value.match(/^[<\\d.,]+/) || [''])[0];
+    const share = value.includes('%') && svg.classList.contains('stacked-bar');
+    return !rows.some(r => r.includes(label) && (share || r.includes(number)));
+  });
+  return {
+    name: title ? title.textContent : '',
+    role: svg.getAttribute('role'),
+    data: data.length,
+    hasText: rows !== null,
+    missing: missing.map(d => d.join(': ')).slice(0, 5),
+  };
+})
+"""
+
+
+def charts_without_text(page, where: str) -> list[str]:
+    """Every chart named, and each of its data in its text table."""
+    problems = []
+    for chart in page.evaluate(CHART_TABLES_JS):
+        if not chart["name"] or chart["role"] not in ("img", "group"):
+            problems.append(f"{where}: a chart without a role and a name ({chart})")
+        if not chart["hasText"]:
+            problems.append(f"{where}: chart {chart['name']!r} has no table after it")
+        elif chart["missing"]:
+            problems.append(
+                f"{where}: chart {chart['name']!r}: not in its table {chart['missing']}"
+            )
+    return problems
+
+
 def _named_patterns(patterns, namespace="", prefix=""):
     """(name, the regular expression of its whole path) of every named pattern."""
     for entry in patterns:
@@ -255,7 +308,26 @@ def test_no_serious_or_critical_violation_on_any_page(browser, live_server, ledg
             page.locator(DRAWN[path]).first.wait_for()
         if response is None or response.status != status:
             problems.append(f"{url} ({user or 'anyone'}) answered {response and response.status}")
-        problems += axe.describe(f"{url} ({user or 'anyone'}, {width} px)", axe.violations(page))
+        where = f"{url} ({user or 'anyone'}, {width} px)"
+        problems += axe.describe(where, axe.violations(page))
+        problems += charts_without_text(page, where)
     for page in pages.values():
         page.context.close()
     assert problems == [], "\n" + "\n".join(problems)
+
+
+def test_charts_and_maps_keep_their_text_tables(browser, live_server, site):
+    """On a phone, where the maps are small: each chart's numbers are in a table as text. (The
+    sweep above checks the charts of every page too; here the charts are counted, so a chart
+    silently dropped, or data the check cannot read, fails.)"""
+    # (charts, charts with data: those of governance models or projects with no approved
+    # contribution draw an empty bar).
+    expected = {"/": (8, 8), "/governance/": (7, 3), COMPARE: (4, 3)}
+    page = new_page(browser, live_server, width="390")
+    for path, (count, with_data) in expected.items():
+        page.goto(f"{live_server.url}{path}", wait_until="load")
+        charts = page.evaluate(CHART_TABLES_JS)
+        assert len(charts) == count, path
+        assert sum(chart["data"] > 0 for chart in charts) >= with_data, (path, charts)
+        assert charts_without_text(page, path) == []
+    page.context.close()
