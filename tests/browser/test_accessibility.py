@@ -90,6 +90,16 @@ PAGES = [
     ("/contributions/moderation/", "staff", 200),
 ]
 
+# Forms sent empty (or with a wrong password), checked as they come back with their errors:
+# (path, who, the button that sends it). None of them changes anything.
+FORMS_WITH_ERRORS = [
+    ("/accounts/login/", None, "Sign in"),
+    ("/accounts/signup/", None, "Create my account"),
+    ("/contributions/new/?project=bielik", "contributor", "Log the contribution"),
+    ("/projects/propose/", "contributor", "Propose the project"),
+    ("/contributions/{pending}/", "maintainer", "Reject"),
+]
+
 # Pages drawn by a script after they load: what shows they are drawn.
 DRAWN = {"/api/docs/": ".swagger-ui .information-container", "/api/docs/redoc/": ".api-content h1"}
 
@@ -311,6 +321,19 @@ def test_no_serious_or_critical_violation_on_any_page(browser, live_server, ledg
         where = f"{url} ({user or 'anyone'}, {width} px)"
         problems += axe.describe(where, axe.violations(page))
         problems += charts_without_text(page, where)
+    for path, user, button in FORMS_WITH_ERRORS:
+        page = pages[user]
+        url = path.format(**ledger["ids"])
+        page.goto(f"{live_server.url}{url}", wait_until="load")
+        if path == "/accounts/login/":
+            page.get_by_label("Username or e-mail address").fill("nobody")
+            page.locator("#id_password").fill("not the password")
+        with page.expect_navigation(wait_until="load"):
+            page.get_by_role("button", name=button, exact=True).click()
+        where = f"{url} sent with errors ({user or 'anyone'}, {width} px)"
+        if page.locator(".errorlist, [role=alert]").count() == 0:
+            problems.append(f"{where}: no error is shown")
+        problems += axe.describe(where, axe.violations(page))
     for page in pages.values():
         page.context.close()
     assert problems == [], "\n" + "\n".join(problems)
