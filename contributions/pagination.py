@@ -1,8 +1,10 @@
 """Cursor pagination of the contribution list.
 
 Contributions are the one list that grows without bound and is read deep (exports, sync jobs):
-a cursor keeps page N as cheap as page 1 and stable while entries are inserted. The smaller lists
-keep limit/offset (core.pagination), which clients find simpler and which gives a total count.
+a cursor keeps page N as cheap as page 1 and stable while entries are inserted, and the response
+has no `count` (counting the ledger costs more the longer it grows). The size is `page_size`, as
+on every list, with the same bounds (core.pagination); the smaller lists page with an offset and
+give a count.
 """
 
 import datetime as dt
@@ -12,15 +14,26 @@ from django.db.models.functions import Coalesce
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
-from core.pagination import MAX_PAGE_SIZE
+from core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE_DESCRIPTION,
+    PAGE_SIZE_PARAM,
+    bounded_in_schema,
+    requested_page_size,
+)
 
 
 class ContributionCursorPagination(pagination.CursorPagination):
     """Cursor over the list's ordering. `ordering` takes the FilterSet's names (created, date,
     title, with `-` for descending); the id is the tie-breaker, so the order is total."""
 
-    page_size = 50
-    page_size_query_param = "limit"
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = PAGE_SIZE_PARAM
+    page_size_query_description = PAGE_SIZE_DESCRIPTION
+    cursor_query_description = (
+        "Where the page starts: follow `next` and `previous` as given. The list has no `count`."
+    )
     max_page_size = MAX_PAGE_SIZE
     ordering = ("-created_at", "-id")
     # Public ordering name -> (model field, the expression the cursor compares). An entry without a
@@ -40,6 +53,12 @@ class ContributionCursorPagination(pagination.CursorPagination):
             field = "occurred_sort"
         sign = "-" if descending else ""
         return (f"{sign}{field}", f"{sign}id")
+
+    def get_page_size(self, request):
+        return requested_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        return bounded_in_schema(super().get_schema_operation_parameters(view))
 
     def decode_cursor(self, request):
         # DRF answers a malformed cursor with 404; it is bad input, so 400 naming the parameter.

@@ -257,7 +257,7 @@ class Maintainer(_Site):
     @task(5)
     def moderate(self) -> None:
         response = self.api_get(
-            f"/api/v1/contributions/?project={self.account['project']}&status=pending&limit=20",
+            f"/api/v1/contributions/?project={self.account['project']}&status=pending&page_size=20",
             group="api: moderation queue",
         )
         if response.status_code != 200:

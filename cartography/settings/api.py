@@ -23,7 +23,7 @@ REST_FRAMEWORK = {
     # Anonymous clients read public data; each view narrows writes with the shared policy.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.OffsetPagination",
     "PAGE_SIZE": 50,
     # JSON in: programs send JSON, and the browsable API's raw-data form does too.
     "DEFAULT_PARSER_CLASSES": ["cartography.api_parsers.GuardedJSONParser"],

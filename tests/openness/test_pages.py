@@ -226,16 +226,18 @@ def test_class_filters_agree_with_the_tools_expected_results(client, test_models
         for p in TEST_FILES
     }
     for k in (0, 1, 2, 3):
-        got = names(client.get("/api/v1/openness/", {"reference_class": k, "limit": 100}))
+        got = names(client.get("/api/v1/openness/", {"reference_class": k, "page_size": 100}))
         assert got == {name for name, e in expected.items() if e["class"] == k}
-        got = names(client.get("/api/v1/openness/", {"strict_class": k, "limit": 100}))
+        got = names(client.get("/api/v1/openness/", {"strict_class": k, "page_size": 100}))
         assert got == {name for name, v in strict.items() if v.mof_class == k}
         page = client.get("/openness/", {"reference_class": k})
         assert page.status_code == HTTPStatus.OK
         assert page.content.count(b"data-artifact=") == len(
             {name for name, e in expected.items() if e["class"] == k}
         )
-    readings = names(client.get("/api/v1/openness/", {"disagreement": "readings", "limit": 100}))
+    readings = names(
+        client.get("/api/v1/openness/", {"disagreement": "readings", "page_size": 100})
+    )
     assert readings == {
         name for name, v in strict.items() if expected[name]["class"] != v.mof_class
     }
@@ -254,7 +256,7 @@ def test_licence_and_governance_filters(client, test_models):
         for p in TEST_FILES
     }
     some = next(text for text in licences.values() if text)
-    got = names(client.get("/api/v1/openness/", {"licence": some, "limit": 100}))
+    got = names(client.get("/api/v1/openness/", {"licence": some, "page_size": 100}))
     assert got == {name for name, text in licences.items() if text.lower() == some.lower()}
     chosen = next(iter(test_models.values()))
     Project.objects.filter(pk=chosen.project_id).update(governance_model="single_company")
@@ -270,12 +272,12 @@ def test_overview_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(6):
         assert client.get("/openness/").status_code == HTTPStatus.OK
     with django_assert_max_num_queries(6):
-        assert client.get("/api/v1/openness/", {"limit": 100}).status_code == HTTPStatus.OK
+        assert client.get("/api/v1/openness/", {"page_size": 100}).status_code == HTTPStatus.OK
     mot_import_many(files=[parse_mot_file(p) for p in sorted((MOT / "models").glob("A*.yml"))])
     with django_assert_max_num_queries(6):
         assert client.get("/openness/").status_code == HTTPStatus.OK
     with django_assert_max_num_queries(6):
-        assert client.get("/api/v1/openness/", {"limit": 100}).status_code == HTTPStatus.OK
+        assert client.get("/api/v1/openness/", {"page_size": 100}).status_code == HTTPStatus.OK
 
 
 def test_the_openness_schema_has_no_warnings():
