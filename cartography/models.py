@@ -48,6 +48,12 @@ class ImportRun(models.Model):
     source_url = models.URLField(
         "source", max_length=500, blank=True, help_text="Where the file comes from, if public."
     )
+    project_mismatch_confirmed = models.BooleanField(
+        "confirmed for this project",
+        default=False,
+        help_text="The importer confirmed that a credit list naming another project belongs to "
+        "this one; without it such a list is refused.",
+    )
     status = models.CharField(
         "status", max_length=10, choices=Status.choices, default=Status.QUEUED
     )

@@ -60,6 +60,7 @@ def run_import(run_id: int) -> None:
                 importer=run.requested_by,
                 filename=run.filename,
                 progress=progress,
+                confirm_project_mismatch=run.project_mismatch_confirmed,
             )
         else:
             report = model_card_import(

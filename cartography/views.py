@@ -345,8 +345,15 @@ def import_new(request: HttpRequest, slug: str) -> HttpResponse:
                 filename=form.cleaned_data["file"].name,
                 content=form.cleaned_data["text"],
                 source_url=form.cleaned_data["source_url"],
+                confirmed_file_project=form.confirmed_name(),
             )
         except ValidationError as exc:
+            mismatch = getattr(exc, "error_dict", {}).get("confirm_project_mismatch")
+            if mismatch:
+                form.show_project_mismatch(
+                    project.name,
+                    services.credit_list_named_project(project, form.cleaned_data["text"]),
+                )
             for message in exc.messages:
                 form.add_error(None, message)
         else:

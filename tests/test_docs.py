@@ -81,3 +81,35 @@ def test_the_link_check_finds_a_missing_file(tmp_path):
     named = NAMED_DOCUMENT.findall(text)
     assert "DOMAIN.md" in named
     assert not _exists(document, "DOMAIN.md")
+
+
+# Statements of the README that the code decides (issue 15: the README and Swagger disagreed).
+def _readme_prose() -> str:
+    return " ".join(FENCE.sub("", (ROOT / "README.md").read_text()).split())
+
+
+def test_the_readme_states_the_paging_the_api_applies():
+    from core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PAGE_SIZE_PARAM
+
+    prose = _readme_prose()
+    assert f"`{PAGE_SIZE_PARAM}`, a whole number from 1 to {MAX_PAGE_SIZE}" in prose
+    assert f"(default {DEFAULT_PAGE_SIZE})" in prose
+    assert "Contributions move by `cursor`" in prose and "have no `count`" in prose
+    assert "every other list moves by `offset` and gives `count`" in prose
+
+
+def test_the_readme_says_model_cards_are_imported_on_the_web_too():
+    readme = (ROOT / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| Hugging Face model"))
+    web = row.split("|")[2]
+    assert "model card" in web and "(maintainers)" in web
+    assert "cannot be imported on the web" not in readme
+
+
+def test_the_readme_names_the_credit_list_confirmation_the_importers_offer():
+    from contributions.management.commands.import_allcontributors import Command
+
+    prose = _readme_prose()
+    assert "--confirm-project-mismatch" in prose
+    assert "--confirm-project-mismatch" in Command().create_parser("manage.py", "x").format_help()
+    assert '"This list belongs to EuroLLM even though it names pyosMeta"' in prose

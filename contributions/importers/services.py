@@ -22,6 +22,8 @@ an import has come.
 from __future__ import annotations
 
 import logging
+import re
+from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -55,6 +57,70 @@ def _chunks(items: list, size: int = QUERY_CHUNK):
 
 # ALL CONTRIBUTORS
 # ------------------------------------------------------------------------------
+# A name shorter than this is compared whole, never as a part of a longer name ("AI" is in
+# everything).
+_MIN_PARTIAL_NAME = 4
+
+
+def _simple(text: str) -> str:
+    """Lowercased letters and digits only: "EuroLLM-9B" and "eurollm_9b" compare equal."""
+    return re.sub(r"[^0-9a-z]+", "", (text or "").lower())
+
+
+def _owner_and_repository(url: str) -> tuple[str, str] | None:
+    """("utter-project", "eurollm") from https://github.com/utter-project/EuroLLM (any forge or
+    hub that names repositories owner/name)."""
+    parts = [part for part in urlsplit(url or "").path.split("/") if part]
+    if len(parts) < 2:
+        return None
+    return _simple(parts[0]), _simple(parts[1].removesuffix(".git"))
+
+
+def credit_list_names_other_project(project: Project, parsed: ParsedCreditFile) -> str:
+    """Why the file looks like another project's credit list, or "" when it names this project
+    (or names no project at all: then there is nothing to compare).
+
+    The file's `projectName` (and `projectOwner`, the repository's owner) is compared with what
+    the registry knows of the project: its name and slug, the owner/name of its code, model hub
+    and website addresses and of its artifacts' addresses, and its artifacts' names. Names are
+    compared without case and punctuation; one containing the other also matches ("EuroLLM" and
+    "eurollm-evaluation"), for names of at least four characters. pyOpenSci's "pyosMeta" list
+    uploaded to EuroLLM matches nothing, so it is refused until the importer confirms it.
+    """
+    file_name = _simple(parsed.project_name)
+    if not file_name:
+        return ""
+    file_owner = _simple(parsed.project_owner)
+    artifacts = list(project.artifacts.values_list("name", "url"))
+    urls = [
+        project.code_url,
+        project.model_hub_url,
+        project.website,
+        *(url for _, url in artifacts),
+    ]
+    repositories = {pair for pair in map(_owner_and_repository, urls) if pair}
+    if file_owner and (file_owner, file_name) in repositories:
+        return ""
+    names = {_simple(project.name), _simple(project.slug)}
+    names |= {_simple(name) for name, _ in artifacts}
+    names |= {repository for _, repository in repositories}
+    names.discard("")
+    for name in names:
+        if name == file_name:
+            return ""
+        shorter, longer = sorted((name, file_name), key=len)
+        if len(shorter) >= _MIN_PARTIAL_NAME and shorter in longer:
+            return ""
+    named = parsed.project_name + (
+        f" ({parsed.project_owner}/{parsed.project_name})" if parsed.project_owner else ""
+    )
+    return (
+        f"This credit list names the project {named}, not {project.name}: nothing was "
+        f"imported. If it really is {project.name}'s list, confirm that it belongs to "
+        f"{project.name} even though it names {parsed.project_name}, and import it again."
+    )
+
+
 def credit_list_import(
     *,
     project: Project,
@@ -62,10 +128,14 @@ def credit_list_import(
     importer,
     filename: str = "",
     progress: Progress | None = None,
+    confirm_project_mismatch: bool = False,
 ) -> ImportReport:
     """Import an `.all-contributorsrc` file into `project`, approved by `importer` (a maintainer
     of the project or staff: the list is the project's own credit). Returns the report; a file
-    with problems writes nothing and comes back with `ok=False` and the problems by line."""
+    with problems writes nothing and comes back with `ok=False` and the problems by line.
+
+    A file naming another project (`credit_list_names_other_project`) writes nothing either,
+    unless the importer confirms that it belongs to `project` (`confirm_project_mismatch`)."""
     if not project_permissions.can_import_into_project(importer, project):
         raise PermissionDenied("Only this project's maintainers and staff import its credits.")
     report = ImportReport(kind="allcontributors")
@@ -82,6 +152,17 @@ def credit_list_import(
         report.ok = False
         report.problems = [str(problem) for problem in parsed.problems]
         return report
+    mismatch = credit_list_names_other_project(project, parsed)
+    if mismatch:
+        report.details["names_other_project"] = True
+        if not confirm_project_mismatch:
+            report.ok = False
+            report.problems = [mismatch]
+            return report
+        report.notes.append(
+            f"The list names {parsed.project_name}; {getattr(importer, 'username', 'the importer')}"
+            f" confirmed that it belongs to {project.name}."
+        )
     if progress:
         progress(0, report.total)
     try:

@@ -224,12 +224,18 @@ def test_a_credit_list_imported_twice_adds_nothing_the_second_time(world):
     """A duplicate submission of a whole file: the second import finds every credit already
     recorded (stable external ids) and writes nothing."""
     first = credit_list_import(
-        project=world["project"], data=CREDIT_SAMPLE.read_bytes(), importer=world["maintainer"]
+        project=world["project"],
+        data=CREDIT_SAMPLE.read_bytes(),
+        importer=world["maintainer"],
+        confirm_project_mismatch=True,  # the sample is another project's list
     )
     assert first.ok and first.created > 0
     before = row_counts()
     second = credit_list_import(
-        project=world["project"], data=CREDIT_SAMPLE.read_bytes(), importer=world["maintainer"]
+        project=world["project"],
+        data=CREDIT_SAMPLE.read_bytes(),
+        importer=world["maintainer"],
+        confirm_project_mismatch=True,  # the sample is another project's list
     )
     assert second.ok
     assert second.created == 0

@@ -37,9 +37,15 @@ def expected(path: Path) -> tuple[int, Counter]:
 
 
 def run(project, maintainer, path: Path | None = None, data: bytes | None = None):
+    # The samples are other projects' lists imported into the test project: confirmed, as a
+    # maintainer would (test_credit_list_project_mismatch covers the refusal).
     data = data if data is not None else path.read_bytes()
     return credit_list_import(
-        project=project, data=data, importer=maintainer, filename=(path or LARGE).name
+        project=project,
+        data=data,
+        importer=maintainer,
+        filename=(path or LARGE).name,
+        confirm_project_mismatch=True,
     )
 
 
@@ -117,6 +123,7 @@ def test_progress_is_reported_up_to_the_total(project, maintainer):
         data=LARGE.read_bytes(),
         importer=maintainer,
         progress=lambda d, t: seen.append((d, t)),
+        confirm_project_mismatch=True,
     )
     assert seen[0] == (0, report.total)
     assert seen[-1] == (report.total, report.total)

@@ -36,6 +36,7 @@ def test_import_allcontributors_command(project, maintainer):
         project=project.slug,
         username="maintainer",
         no_progress=True,
+        confirm_project_mismatch=True,  # the sample is pyOpenSci's list
         stdout=out,
     )
     assert f"{credits_in(SMALL)} contribution(s) created" in out.getvalue()
@@ -46,6 +47,7 @@ def test_import_allcontributors_command(project, maintainer):
         project=project.slug,
         username="maintainer",
         no_progress=True,
+        confirm_project_mismatch=True,  # the sample is pyOpenSci's list
         stdout=out,
     )
     assert "0 contribution(s) created" in out.getvalue()
@@ -87,10 +89,18 @@ def test_import_model_card_command(staff, seeded):
 # THE WEB: maintainers upload, a job imports, the run page shows progress and the report
 # ------------------------------------------------------------------------------
 def upload(client, project, path, kind, django_capture_on_commit_callbacks):
+    data = path.read_bytes()
+    confirmation = {}
+    if kind == "allcontributors" and path.suffix == ".json":
+        # The samples are other projects' lists: confirmed as the form offers it.
+        confirmation = {
+            "confirm_project_mismatch": "on",
+            "confirmed_file_project": json.loads(data)["projectName"],
+        }
     with django_capture_on_commit_callbacks(execute=True):
         return client.post(
             reverse("import_new", args=[project.slug]),
-            {"kind": kind, "file": SimpleUploadedFile(path.name, path.read_bytes())},
+            {"kind": kind, "file": SimpleUploadedFile(path.name, data)} | confirmation,
         )
 
 

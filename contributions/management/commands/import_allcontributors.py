@@ -30,9 +30,24 @@ class Command(BaseCommand):
             help="A maintainer of the project (or staff): the imported credits carry their "
             "approval.",
         )
+        parser.add_argument(
+            "--confirm-project-mismatch",
+            action="store_true",
+            help="Import the list even though its projectName (or repository) names another "
+            "project: you confirm that it belongs to this one. Without it, such a list is refused.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, file: str, project: str, username: str, no_progress: bool, **opts):
+    def handle(
+        self,
+        *args,
+        file: str,
+        project: str,
+        username: str,
+        no_progress: bool,
+        confirm_project_mismatch: bool = False,
+        **opts,
+    ):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
@@ -61,6 +76,7 @@ class Command(BaseCommand):
                 importer=user,
                 filename=path.name,
                 progress=progress,
+                confirm_project_mismatch=confirm_project_mismatch,
             )
         except InputRefused as refused:
             raise CommandError(f"Nothing imported: {refused.message}") from refused
@@ -75,6 +91,11 @@ class Command(BaseCommand):
         if not report.ok:
             for problem in capped_with_summary(report.problems):
                 self.stderr.write(f"problem: {problem}")
+            if report.details.get("names_other_project"):
+                raise CommandError(
+                    f"Nothing imported: {path} names {report.details['file_project']}, not "
+                    f"{target.name}. Add --confirm-project-mismatch if it belongs to {target.name}."
+                )
             raise CommandError(f"Nothing imported: {len(report.problems)} problem(s) in {path}.")
         self.stdout.write(
             self.style.SUCCESS(
