@@ -49,7 +49,7 @@ class ProfileForm(forms.Form):
 
     display_name = forms.CharField(max_length=150, help_text="How your credit is shown.")
     affiliation = forms.ModelChoiceField(
-        queryset=Organisation.objects.order_by("name"),
+        queryset=Organisation.objects.listed().order_by("name"),
         required=False,
         help_text="Recorded with each new contribution, so that a project's statistics show how "
         "many organisations carry its work (the Elephant Factor: the fewest organisations "

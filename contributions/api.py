@@ -363,7 +363,9 @@ class SnapshotView(APIView):
         data = {
             "generated_at": timezone.now(),
             "projects": projects,
-            "organisations": Organisation.objects.select_related("country").order_by("name", "id"),
+            "organisations": Organisation.objects.listed()
+            .select_related("country")
+            .order_by("name", "id"),
             "licences": Licence.objects.order_by("identifier", "id"),
             "languages": Language.objects.order_by("name", "code"),
         }

@@ -56,7 +56,7 @@ class CanManageArtifacts(BasePermission):
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     """Organisations in projects: leads, sponsors, partners, compute providers, funders."""
 
-    queryset = Organisation.objects.select_related("country").order_by("name", "id")
+    queryset = Organisation.objects.listed().select_related("country").order_by("name", "id")
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilterSet
     lookup_field = "slug"
@@ -111,9 +111,15 @@ class ProjectViewSet(
         serializer = ProjectProposalSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        organisations = [(o["organisation"], o["role"]) for o in data.pop("organisations", [])]
+        rows = data.pop("organisations", [])
         project = services.project_propose(
-            proposer=request.user, organisations=organisations, source=FactSource.API, **data
+            proposer=request.user,
+            organisations=[(o["organisation"], o["role"]) for o in rows if o.get("organisation")],
+            new_organisations=[
+                (o["new_name"], o["new_kind"], o["role"]) for o in rows if o.get("new_name")
+            ],
+            source=FactSource.API,
+            **data,
         )
         project = self.get_queryset().get(pk=project.pk)
         return Response(

@@ -20,6 +20,7 @@ from projects.choices import (
     GovernanceModel,
     MOFComponent,
     Motivation,
+    OrganisationKind,
     OrganisationRole,
 )
 from projects.models import Artifact, Country, Language, Organisation, Project
@@ -178,17 +179,37 @@ class ProjectProposalForm(forms.Form):
 
 
 class OrganisationRoleForm(forms.Form):
+    """One organisation of a proposal: a listed one, or a new one by name (created for the
+    proposal, listed only when staff list it: projects.services.project_propose)."""
+
     organisation = forms.ModelChoiceField(
-        queryset=Organisation.objects.order_by("name"), required=False
+        queryset=Organisation.objects.listed().order_by("name"), required=False
+    )
+    new_name = forms.CharField(
+        label="or a new organisation",
+        max_length=200,
+        required=False,
+        help_text="Its name, if it is not in the list.",
+    )
+    new_kind = forms.ChoiceField(
+        label="its kind",
+        choices=[("", "---------"), *OrganisationKind.choices],
+        required=False,
     )
     role = forms.ChoiceField(choices=[("", "---------"), *OrganisationRole.choices], required=False)
 
     def clean(self):
         data = super().clean()
-        if data.get("organisation") and not data.get("role"):
+        new_name = data["new_name"] = " ".join((data.get("new_name") or "").split())
+        organisation, kind, role = data.get("organisation"), data.get("new_kind"), data.get("role")
+        if organisation and new_name:
+            self.add_error("new_name", "Choose an organisation or name a new one, not both.")
+        if new_name and not kind:
+            self.add_error("new_kind", "Say what kind of organisation it is.")
+        if (organisation or new_name) and not role:
             self.add_error("role", "Say what role this organisation has.")
-        if data.get("role") and not data.get("organisation"):
-            self.add_error("organisation", "Choose the organisation.")
+        if role and not (organisation or new_name):
+            self.add_error("organisation", "Choose the organisation, or name a new one.")
         return data
 
 

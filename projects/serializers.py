@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.serializers import API_URL, ReadSerializer, RefuseUnknownFieldsMixin
-from projects.choices import Motivation, OrganisationRole
+from projects.choices import Motivation, OrganisationKind, OrganisationRole
 from projects.models import (
     Artifact,
     Country,
@@ -153,10 +153,32 @@ class ProjectSerializer(ReadSerializer):
 
 
 class OrganisationRoleInputSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    """A listed organisation by slug, or a new one by name and kind: created for the proposal and
+    listed only when staff list it (removed if they decline it)."""
+
     organisation = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Organisation.objects.all()
+        slug_field="slug", queryset=Organisation.objects.listed(), required=False
+    )
+    new_name = serializers.CharField(
+        max_length=200, required=False, help_text="A new organisation's name, instead of a slug."
+    )
+    new_kind = serializers.ChoiceField(
+        OrganisationKind.choices, required=False, help_text="The new organisation's kind."
     )
     role = serializers.ChoiceField(OrganisationRole.choices)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        new_name = " ".join(attrs.get("new_name", "").split())
+        if bool(attrs.get("organisation")) == bool(new_name):
+            raise serializers.ValidationError(
+                {"organisation": "Give an organisation's slug or a new organisation's new_name."}
+            )
+        if new_name and not attrs.get("new_kind"):
+            raise serializers.ValidationError({"new_kind": "Say what kind of organisation it is."})
+        if new_name:
+            attrs["new_name"] = new_name
+        return attrs
 
 
 class ProjectProposalSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):

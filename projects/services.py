@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from projects import permissions
 from projects.choices import (
@@ -27,6 +28,7 @@ from projects.choices import (
     ListingStatus,
     MOFComponent,
     Motivation,
+    OrganisationKind,
     OrganisationRole,
 )
 from projects.models import (
@@ -98,10 +100,16 @@ def project_propose(
     countries: Iterable[Country] = (),
     languages: Iterable[Language] = (),
     organisations: Iterable[tuple[Organisation, str]] = (),
+    new_organisations: Iterable[tuple[str, str, str]] = (),
     source: str = FactSource.WEB,
     **links: str,
 ) -> Project:
-    """A signed-in user proposes a project; staff review it before it is listed."""
+    """A signed-in user proposes a project; staff review it before it is listed.
+
+    `organisations` are (organisation, role) of the registry; `new_organisations` are (name,
+    kind, role) of organisations it does not know yet: each is created for this proposal only
+    (`Organisation.proposed_with`, listed nowhere) unless a listed one has that name already, is
+    listed with the proposal and removed if the proposal is declined (`project_review`)."""
     if not permissions.can_propose_project(proposer):
         raise PermissionDenied("Sign in to propose a project.")
     project_slug_check(slug)
@@ -130,7 +138,33 @@ def project_propose(
     project.languages.set(languages)
     for organisation, role in organisations:
         project_add_organisation(project=project, organisation=organisation, role=role)
+    for name, kind, role in new_organisations:
+        organisation = _organisation_named_by_proposal(project=project, name=name, kind=kind)
+        project_add_organisation(project=project, organisation=organisation, role=role)
     return project
+
+
+def _organisation_named_by_proposal(*, project: Project, name: str, kind: str) -> Organisation:
+    """The listed organisation called `name` (any case), else a new one pending with `project`."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"organisations": "Give the new organisation's name."})
+    existing = Organisation.objects.listed().filter(name__iexact=name).first()
+    if existing is not None:
+        return existing
+    pending = project.proposed_organisations.filter(name__iexact=name).first()
+    if pending is not None:  # named twice in one proposal, with two roles
+        return pending
+    if kind not in OrganisationKind.values:
+        raise ValidationError({"organisations": f"Say what kind of organisation {name} is."})
+    base = slugify(name)[:70] or "organisation"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    organisation = Organisation(name=name, slug=slug, kind=kind, proposed_with=project)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
 
 
 def project_add_organisation(
@@ -169,6 +203,12 @@ def project_review(*, project: Project, reviewer, approve: bool, note: str = "")
         Maintainership.objects.get_or_create(
             project=project, user_id=project.proposed_by_id, defaults={"added_by": reviewer}
         )
+    # Organisations the proposal named that the registry did not know: listed with it, or gone.
+    if approve:
+        project.proposed_organisations.update(proposed_with=None)
+    else:
+        ProjectOrganisation.objects.filter(organisation__proposed_with=project).delete()
+        Organisation.objects.filter(proposed_with=project).delete()
     return project
 
 

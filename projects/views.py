@@ -122,10 +122,12 @@ def project_propose(request: HttpRequest) -> HttpResponse:
                 "contribution_agreement",
             )
         }
-        roles = [
-            (row["organisation"], row["role"])
-            for row in organisations.cleaned_data
-            if row.get("organisation") and row.get("role")
+        rows = [row for row in organisations.cleaned_data if row.get("role")]
+        roles = [(row["organisation"], row["role"]) for row in rows if row.get("organisation")]
+        new_roles = [
+            (row["new_name"], row["new_kind"], row["role"])
+            for row in rows
+            if row.get("new_name") and not row.get("organisation")
         ]
         try:
             project = services.project_propose(
@@ -138,6 +140,7 @@ def project_propose(request: HttpRequest) -> HttpResponse:
                 countries=data["countries"],
                 languages=data["languages"],
                 organisations=roles,
+                new_organisations=new_roles,
                 **links,
             )
         except ValidationError as exc:

@@ -138,6 +138,13 @@ class Licence(models.Model):
         return self.identifier
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def listed(self) -> "OrganisationQuerySet":
+        """Organisations anyone may see and choose: not those that exist only for a pending
+        proposal (`proposed_with`)."""
+        return self.filter(proposed_with__isnull=True)
+
+
 class Organisation(models.Model):
     slug = models.SlugField("slug", max_length=80, unique=True)
     name = models.CharField("name", max_length=200)
@@ -152,7 +159,22 @@ class Organisation(models.Model):
     )
     website = models.URLField("website", max_length=500, blank=True)
     source_url = models.URLField("source", max_length=500, blank=True)
+    # A proposer may name organisations the registry does not know yet: they exist only for
+    # their proposal (listed nowhere, offered to nobody) until staff list it, and go with it when
+    # it is declined (projects.services.project_review).
+    proposed_with = models.ForeignKey(
+        "Project",
+        verbose_name="named by the proposal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="proposed_organisations",
+        help_text="Set while the organisation exists only because this pending proposal named "
+        "it; cleared when staff list the proposal.",
+    )
     created_at = models.DateTimeField("created", auto_now_add=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -96,8 +96,10 @@ class IndexImportContext:
                 self.projects[lower(producer)].add(project_id)
         for pk, name in Project.objects.values_list("pk", "name"):
             self.projects[lower(name)].add(pk)
-        for name, pk in Organisation.objects.filter(project_roles__isnull=False).values_list(
-            "name", "project_roles__project_id"
+        for name, pk in (
+            Organisation.objects.listed()
+            .filter(project_roles__isnull=False)
+            .values_list("name", "project_roles__project_id")
         ):
             self.projects[lower(name)].add(pk)
         self.stored: dict[tuple[str, str, str], ThirdPartyAssessment] = {}

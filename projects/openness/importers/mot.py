@@ -115,8 +115,10 @@ class MotImportContext:
         lead: dict[str, set[int]] = defaultdict(set)
         any_role: dict[str, set[int]] = defaultdict(set)
         named: dict[str, set[int]] = defaultdict(set)
-        rows = Organisation.objects.filter(project_roles__isnull=False).values_list(
-            "name", "project_roles__project_id", "project_roles__role"
+        rows = (
+            Organisation.objects.listed()
+            .filter(project_roles__isnull=False)
+            .values_list("name", "project_roles__project_id", "project_roles__role")
         )
         for name, project_id, role in rows:
             any_role[lower(name)].add(project_id)
