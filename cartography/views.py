@@ -4,6 +4,7 @@ importer pages, and the health endpoints for load balancers."""
 import logging
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -396,6 +397,9 @@ def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "done": done,
             "total": total,
             "percent": percent,
+            # Without in-process jobs a queued run waits for a worker: the page says so.
+            "waits_for_worker": run.status == ImportRun.Status.QUEUED
+            and not settings.CELERY_TASK_ALWAYS_EAGER,
         },
     )
 
@@ -435,8 +439,6 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from django.conf import settings
-
     if not settings.CELERY_BROKER_URL:  # embedded default: jobs run in-process
         return True
     from cartography.celery import app

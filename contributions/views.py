@@ -141,8 +141,8 @@ def contribution_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Your contribution is logged. A maintainer of the project reviews it; you get a "
-                "mail when they decide.",
+                "Your contribution is logged. A maintainer of the project reviews it; "
+                + _submission_mail_sentence(request.user),
             )
             return redirect(contribution)
     return render(request, "contributions/contribution_form.html", {"form": form})
@@ -313,6 +313,18 @@ def contribution_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("next") == "queue":
         return redirect("contributions:moderation_queue")
     return redirect("contributions:contribution_detail", pk=contribution.pk)
+
+
+def _submission_mail_sentence(user) -> str:
+    """What a contributor will hear of the decision, truthfully (as `_mail_sentence`)."""
+    if not user.email:
+        return "your account has no e-mail address, so this page, not a mail, shows the decision."
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "you get a mail when they decide."
+    return (
+        "a mail about their decision is queued for you, and goes out when a background worker "
+        "runs the jobs."
+    )
 
 
 def _mail_sentence(contribution: Contribution) -> str:

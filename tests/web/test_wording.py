@@ -133,3 +133,60 @@ def test_a_decision_on_a_credit_without_an_address_promises_no_mail(client, main
     client.force_login(maintainer)
     said = " ".join(page_messages(moderate(client, entry, "approve")))
     assert "no mail is sent" in said
+
+
+# What a contributor is told about mail when they log work (issue 15, problem 10): the promise
+# holds only when jobs run in-process; otherwise the page says the mail waits for a worker.
+def log_work(client, user, project):
+    from tests.web.test_contributions import NEW, valid_data
+
+    factories.LanguageFactory(code="pol", name="Polish")
+    client.force_login(user)
+    response = client.post(NEW, valid_data(project), follow=True)
+    assert response.status_code == HTTPStatus.OK
+    return " ".join(page_messages(response))
+
+
+def test_logging_work_promises_a_mail_when_jobs_run_in_process(client, contributor_user, project):
+    assert "you get a mail when they decide" in log_work(client, contributor_user, project)
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+def test_logging_work_says_the_mail_is_queued_when_jobs_wait_for_a_worker(
+    client, contributor_user, project
+):
+    said = log_work(client, contributor_user, project)
+    assert "queued" in said and "background worker" in said
+    assert "you get a mail" not in said
+
+
+def test_logging_work_without_an_address_promises_no_mail(client, contributor_user, project):
+    contributor_user.email = ""
+    contributor_user.save()
+    said = log_work(client, contributor_user, project)
+    assert "no e-mail address" in said and "you get a mail" not in said
+
+
+def queued_import_page(client, project, maintainer) -> str:
+    from cartography.models import ImportRun
+
+    run = ImportRun.objects.create(
+        project=project,
+        requested_by=maintainer,
+        kind=ImportRun.Kind.ALL_CONTRIBUTORS,
+        filename=".all-contributorsrc",
+        content="{}",
+    )
+    client.force_login(maintainer)
+    return client.get(run.get_absolute_url()).content.decode()
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+def test_a_queued_import_says_it_waits_for_a_worker(client, project, maintainer):
+    html = queued_import_page(client, project, maintainer)
+    assert 'data-testid="import-waits"' in html
+    assert "it starts when a background worker runs the jobs" in html
+
+
+def test_an_import_run_in_process_claims_no_wait_for_a_worker(client, project, maintainer):
+    assert 'data-testid="import-waits"' not in queued_import_page(client, project, maintainer)
