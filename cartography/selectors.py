@@ -23,6 +23,7 @@ from projects.choices import (
     ARTIFACT_KIND_DOMAIN,
     UNDERREPRESENTED_LEVELS,
     ArtifactDomain,
+    FactSource,
     GovernanceModel,
 )
 from projects.models import Artifact, Language, Project, ProjectOrganisation
@@ -121,6 +122,9 @@ class GovernanceGroup:
     phase_mix: dict[str, int] = field(default_factory=dict)
     absence_factors: list[int] = field(default_factory=list)
     elephant_factors: list[int] = field(default_factory=list)
+    # Producers an importer created from a peer's file (the Model Openness Tool, the index) whose
+    # governance nobody classified yet: named apart, not as the bulk of "Other" (docs/decisions.md).
+    not_yet_classified: list[Project] = field(default_factory=list)
 
     @property
     def non_code_share(self) -> float | None:
@@ -141,6 +145,15 @@ class GovernanceGroup:
     @property
     def phase_rows(self) -> list[tuple[str, str, int]]:
         return [(p.value, str(p.label), self.phase_mix.get(p.value, 0)) for p in LifecyclePhase]
+
+
+def is_not_yet_classified(project: Project) -> bool:
+    """A project an importer created for a file's producer, its governance still unclassified."""
+    return (
+        project.source == FactSource.IMPORT
+        and project.governance_model == GovernanceModel.OTHER
+        and not project.governance_confirmed
+    )
 
 
 def governance_groups(*, breakdowns: Breakdowns | None = None) -> list[GovernanceGroup]:
@@ -165,6 +178,10 @@ def governance_groups(*, breakdowns: Breakdowns | None = None) -> list[Governanc
     }
     for project in projects:
         group = groups[project.governance_model]
+        # Once work is logged for one, it counts as a row like any other project.
+        if is_not_yet_classified(project) and not project.stats.contributions:
+            group.not_yet_classified.append(project)
+            continue
         group.projects.append(project)
         stats: ProjectStats = project.stats
         if not stats.contributions:

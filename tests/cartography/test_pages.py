@@ -6,8 +6,10 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from contributions import stats
 from projects.choices import GovernanceModel
 from projects.models import Project
+from tests import factories
 from tests.cartography.conftest import APPROVED, NON_CODE
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +191,22 @@ def test_badges_are_svg_with_numbers_from_the_rollups(client, ledger, kind):
 def test_unknown_badge_and_unlisted_project_are_404(client, seeded):
     assert client.get(reverse("badge", args=["bielik", "stars"])).status_code == 404
     assert client.get(reverse("badge", args=["no-such", "mof"])).status_code == 404
+
+
+def test_a_producer_with_logged_work_is_a_row_like_any_project(client, db):
+    """Named apart only while nothing is logged for it: work makes it a row of its group."""
+    from cartography.selectors import governance_groups
+
+    quiet = factories.ProjectFactory(
+        slug="quiet", name="Quiet producer", source="import", governance_model="other"
+    )
+    busy = factories.ProjectFactory(
+        slug="busy", name="Busy producer", source="import", governance_model="other"
+    )
+    chosen = factories.ProjectFactory(slug="chosen", name="Chosen other", governance_model="other")
+    factories.ContributionFactory(project=busy, status="approved")
+    stats.refresh_project(busy.pk)
+    stats.refresh_global()
+    other = next(g for g in governance_groups() if g.model == "other")
+    assert [p.slug for p in other.not_yet_classified] == [quiet.slug]
+    assert {p.slug for p in other.projects} == {busy.slug, chosen.slug}
