@@ -190,3 +190,34 @@ def test_a_queued_import_says_it_waits_for_a_worker(client, project, maintainer)
 
 def test_an_import_run_in_process_claims_no_wait_for_a_worker(client, project, maintainer):
     assert 'data-testid="import-waits"' not in queued_import_page(client, project, maintainer)
+
+
+# The stylesheet appends " (inferred)" to every `.inferred` element (static/css/site.css), so the
+# text a reader sees is the markup with that suffix: "(inferred (inferred))" was on the openness
+# overview (issue 15, problem 1).
+INFERRED = re.compile(r'<span class="inferred">(.*?)</span>', re.S)
+
+
+def as_read(html: str) -> str:
+    text = INFERRED.sub(lambda m: f"{m.group(1)} (inferred)", html)
+    return " ".join(re.sub(r"<[^>]+>", "", text).split())
+
+
+def test_the_stylesheet_still_appends_the_marker():
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "site.css").read_text()
+    assert re.search(r'\.inferred::after\s*{\s*content: " \(inferred\)"', css)
+
+
+@pytest.mark.parametrize("url", ["/openness/", "/governance/", "/projects/", "/", "/compare/"])
+def test_no_page_says_inferred_twice(client, project, url):
+    project.governance_confirmed = False  # its governance model is shown as inferred
+    project.save()
+    model = factories.ArtifactFactory(project=project, kind="model", name="Bielik 11B")
+    assert model.pk
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK, url
+    text = as_read(response.content.decode())
+    assert "inferred (inferred)" not in text
+    assert "(inferred (inferred))" not in text
