@@ -113,3 +113,13 @@ def test_the_readme_names_the_credit_list_confirmation_the_importers_offer():
     assert "--confirm-project-mismatch" in prose
     assert "--confirm-project-mismatch" in Command().create_parser("manage.py", "x").format_help()
     assert '"This list belongs to EuroLLM even though it names pyosMeta"' in prose
+
+
+def test_the_readme_explains_demo_data_and_its_removal():
+    """Issue 15, problem 2: the README did not mention `make demo`, and nothing removed it."""
+    prose = _readme_prose()
+    makefile = (ROOT / "Makefile").read_text()
+    for target, command in (("demo", "generate_demo_data"), ("demo-clean", "remove_demo_data")):
+        assert f"make {target}" in (ROOT / "README.md").read_text()
+        assert re.search(rf"^{target}:.*\n(\t.*\n)*\t.*{command}", makefile, re.M), target
+    assert "`make demo-clean` (`manage.py remove_demo_data`)" in prose
