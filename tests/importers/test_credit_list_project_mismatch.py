@@ -133,7 +133,7 @@ def test_the_web_form_refuses_and_offers_the_confirmation_box(
     client.force_login(eurollm_maintainer)
     with django_capture_on_commit_callbacks(execute=True):
         response = post_upload(client, eurollm, PYOSMETA.read_bytes())
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused input, the form shown again
     html = response.content.decode()
     assert "This credit list names the project pyosMeta, not EuroLLM" in html
     assert "This list belongs to EuroLLM even though it names pyosMeta" in html
