@@ -46,6 +46,7 @@ ALIASES = {
 # Fields deliberately without a filter, each with the reason.
 EXEMPT = {
     "Project.proposed_by": "who proposed a project is shown to staff only",
+    "Organisation.proposed_with": "an organisation pending with a proposal is not listed at all",
     "Contributor.user": "the account behind a profile is not public (profiles are by username)",
     "Contributor.is_public": "the list holds public profiles only",
     "Contributor.is_former": "former contributors are not listed",
