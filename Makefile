@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate seed worker beat demo demo-clean bench loadtest backup restore lint format check clean
+.PHONY: run test install migrate seed worker beat demo demo-clean bench bench-ledger bench-repositories loadtest backup restore lint format check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +57,15 @@ demo: seed
 demo-clean: migrate
 	$(BIN)/python manage.py remove_demo_data
 
-bench: install
+## Both benchmarks on scratch PostgreSQL databases beside DATABASE_URL's (docs/operations.md):
+## the ledger (statistics, API, approvals) and then the repository syncs. Each runs on its own too.
+bench: bench-ledger bench-repositories
+
+bench-ledger: install
 	$(BIN)/python bench/run.py
+
+bench-repositories: install
+	$(BIN)/python bench/repositories.py
 
 loadtest: install
 	$(BIN)/python loadtest/run.py
