@@ -60,6 +60,9 @@ router.register(
     repositories_api.RepositorySourceViewSet,
     basename="repository-source",
 )
+router.register(
+    "repository-work", repositories_api.RepositoryWorkViewSet, basename="repository-work"
+)
 
 urlpatterns = [
     path(

@@ -154,8 +154,8 @@ def repository_work_hide(*, contribution: Contribution, user, reason: str) -> Co
 
 
 @transaction.atomic
-def repository_work_unhide(*, contribution: Contribution, user) -> Contribution:
-    shown = contribution_unhide(contribution=contribution, user=user)
+def repository_work_unhide(*, contribution: Contribution, user, note: str = "") -> Contribution:
+    shown = contribution_unhide(contribution=contribution, user=user, note=note)
     source = _source_of(shown)
     if source is not None:
         repository_source_refresh_totals(source=source)

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 import pytest
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
+from contributions.choices import ContributionSource, ContributionStatus, VerificationKind
 from contributions.models import Contribution, ModerationEvent
 from projects.choices import ListingStatus
-from projects.models import Artifact, GovernanceChange, Project
+from projects.models import Artifact, GovernanceChange, Maintainership, Project
 from repositories import validation
 from repositories.services import repository_source_add
 from tests import factories
@@ -108,6 +110,7 @@ NEW_CONTRIBUTION = {
 NEW_ARTIFACT = {"slug": "bielik-eval", "kind": "benchmark", "name": "Bielik eval suite"}
 NOTE = {"note": "Thank you; see the review thread."}
 NEW_REPOSITORY = {"project": "bielik", "url": "https://github.com/speakleash/bielik-eval"}
+HIDE = {"reason": "These commits are another person's; the address was shared."}
 
 # (operation as "METHOD path-template", object the path names, body, expected status per role)
 MATRIX: list[tuple[str, str, dict | None, dict]] = [
@@ -293,6 +296,44 @@ MATRIX: list[tuple[str, str, dict | None, dict]] = [
         None,
         expect(UNAUTH, FORBIDDEN, HTTPStatus.NO_CONTENT, FORBIDDEN, HTTPStatus.NO_CONTENT),
     ),
+    # Work read from a repository: its project's maintainers and staff hide it (a reason is
+    # required) and show it again; nobody decides on an entry crediting themselves.
+    (
+        "POST /api/v1/repository-work/{id}/hide/",
+        "repository_work",
+        HIDE,
+        expect(UNAUTH, FORBIDDEN, OK, FORBIDDEN, OK),
+    ),
+    (
+        "POST /api/v1/repository-work/{id}/hide/",
+        "repository_work",
+        {"reason": "  "},
+        expect(UNAUTH, FORBIDDEN, BAD, FORBIDDEN, BAD),
+    ),
+    (
+        "POST /api/v1/repository-work/{id}/hide/",
+        "maintainers_repository_work",
+        HIDE,
+        expect(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    ),
+    (
+        "POST /api/v1/repository-work/{id}/hide/",
+        "approved",
+        HIDE,
+        expect(UNAUTH, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    ),
+    (
+        "POST /api/v1/repository-work/{id}/show/",
+        "hidden_repository_work",
+        {},
+        expect(UNAUTH, NOT_FOUND, OK, NOT_FOUND, OK),
+    ),
+    (
+        "POST /api/v1/repository-work/{id}/show/",
+        "repository_work",
+        {},
+        expect(UNAUTH, FORBIDDEN, CONFLICT, FORBIDDEN, CONFLICT),
+    ),
 ]
 
 
@@ -307,6 +348,8 @@ def _lookup(world: World, name: str) -> str:
         return "Apache-2.0"
     if name == "language":
         return "pol"
+    if name.endswith("repository_work"):
+        return str(_repository_work(world, name).pk)
     if name == "repository_source":
         source = repository_source_add(
             project=world.project, url="https://github.com/speakleash/bielik"
@@ -314,6 +357,31 @@ def _lookup(world: World, name: str) -> str:
         return str(source.pk)
     obj = getattr(world, name)
     return str(obj.pk) if isinstance(obj, Contribution) else obj.slug
+
+
+def _repository_work(world: World, name: str) -> Contribution:
+    """An entry read from a repository: someone's, the maintainer's own, or one hidden by staff."""
+    if name == "maintainers_repository_work":
+        user = Maintainership.objects.get(project=world.project).user
+        contributor = factories.ContributorFactory(user=user)
+    else:
+        contributor = factories.ContributorFactory(github="committer")
+    hidden = name == "hidden_repository_work"
+    return factories.ContributionFactory(
+        project=world.project,
+        contributor=contributor,
+        type="documentation",
+        unit="commits",
+        quantity=3,
+        source=ContributionSource.REPOSITORY,
+        external_id=f"repo:1:{contributor.pk}:2026-11:documentation",
+        verification=VerificationKind.REPOSITORY_HISTORY,
+        status=ContributionStatus.REJECTED if hidden else ContributionStatus.APPROVED,
+        moderated_by=factories.UserFactory(is_staff=True) if hidden else None,
+        moderated_at=timezone.now(),
+        is_hidden=hidden,
+        hidden_reason="Not this person's commits." if hidden else "",
+    )
 
 
 def _path(template: str, value: str) -> str:
@@ -349,7 +417,7 @@ def test_matrix(row, role, world, request, client):
     if response.status_code >= 400:
         assert response["Content-Type"] == "application/json"
         assert response.json()["status"] == response.status_code
-    if method == "POST" and "/contributions/{id}/" in template:
+    if method == "POST" and ("/contributions/{id}/" in template or "/repository-work/" in template):
         # Each status change writes its audit record; a refused one writes nothing.
         events_after, _ = _audit_count()
         assert events_after - events_before == (1 if response.status_code == OK else 0)

@@ -214,3 +214,55 @@ def test_a_maintainer_hides_an_entry_from_the_source_page(client, project, maint
     client.post(reverse("repositories:work_hide", args=[other.pk]), {"reason": "Mine now."})
     other.refresh_from_db()
     assert not other.is_hidden
+
+
+def test_the_api_hides_and_shows_repository_work_with_a_reason(project, maintainer, history):
+    repo, _shas = history
+    source = repository_source_add(project=project, url=str(repo.path), allow_local=True)
+    sync(source)
+    cell = Contribution.objects.get(project=project, contributor__display_name="Dana")
+    api = api_as(maintainer)
+    url = f"/api/v1/repository-work/{cell.pk}/"
+
+    refused = api.post(url + "hide/", {"reason": ""}, format="json")
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert "reason" in refused.json()["errors"]
+    assert not cell.events.filter(actor=maintainer).exists()
+
+    hidden = api.post(url + "hide/", {"reason": "Dana is a bot alias."}, format="json")
+    assert hidden.status_code == HTTPStatus.OK, hidden.content
+    assert hidden.json()["status"] == "rejected"
+    cell.refresh_from_db()
+    assert cell.is_hidden and cell.hidden_reason == "Dana is a bot alias."
+    assert cell.events.last().actor == maintainer
+    assert "Dana is a bot alias." in cell.events.last().note
+    source.refresh_from_db()
+    assert source.entries == 13  # the hidden entry left the source's totals
+    # Hidden, it is no longer in the public list of repository work.
+    public = api_as(None).get(f"/api/v1/contributions/?project={project.slug}&source=repository")
+    assert len(public.json()["results"]) == 13
+    again = api.post(url + "hide/", {"reason": "Twice."}, format="json")
+    assert again.status_code == HTTPStatus.CONFLICT
+
+    shown = api.post(url + "show/", {"note": "Dana is a person after all."}, format="json")
+    assert shown.status_code == HTTPStatus.OK, shown.content
+    cell.refresh_from_db()
+    assert not cell.is_hidden and cell.status == "approved" and cell.moderated_by is None
+    assert cell.events.last().note == "Dana is a person after all."
+    source.refresh_from_db()
+    assert source.entries == 14
+
+
+def test_the_api_refuses_hiding_ones_own_repository_work(project, maintainer, history):
+    repo, _shas = history
+    source = repository_source_add(project=project, url=str(repo.path), allow_local=True)
+    sync(source)
+    cell = Contribution.objects.get(project=project, contributor__display_name="Dana")
+    cell.contributor.user = maintainer
+    cell.contributor.save(update_fields=["user"])
+    response = api_as(maintainer).post(
+        f"/api/v1/repository-work/{cell.pk}/hide/", {"reason": "Not mine."}, format="json"
+    )
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    cell.refresh_from_db()
+    assert not cell.is_hidden and cell.status == "approved"
