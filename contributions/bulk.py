@@ -8,7 +8,7 @@ them by their natural key afterwards. Must run inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import Enum
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -58,11 +58,69 @@ def insert_rows(
         model.objects.bulk_create(objs, batch_size=SQLITE_BATCH, ignore_conflicts=ignore_conflicts)
         return
     fields = _columns(model)
+    converters = _converters(fields, adding=True)
+    # Values first: reading a deferred field queries, which cannot happen while COPY runs.
+    rows = [[convert(obj) for convert in converters] for obj in objs]
+    _copy(model, fields, rows, ignore_conflicts=ignore_conflicts)
+
+
+def insert_like(
+    template: models.Model,
+    varying: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    ignore_conflicts: bool = False,
+) -> int:
+    """Insert rows equal to the unsaved `template` except in the `varying` fields (attnames),
+    whose values each row gives in that order. For large writes: no model instance per row (on
+    PostgreSQL the template's values are prepared once and each row is a list copied from them).
+    Returns the number of rows given."""
+    model = type(template)
+    fields = _columns(model)
+    names = [f.attname for f in fields]
+    positions = [names.index(name) for name in varying]
+    if connection.vendor != "postgresql":
+        base = {name: getattr(template, name) for name in names}
+        objs = [model(**{**base, **dict(zip(varying, row, strict=True))}) for row in rows]
+        if objs:
+            model.objects.bulk_create(
+                objs, batch_size=SQLITE_BATCH, ignore_conflicts=ignore_conflicts
+            )
+        return len(objs)
+    real = connections[DEFAULT_DB_ALIAS]
+    by_name = {f.attname: f for f in fields}
+    json_positions = {
+        index
+        for index, name in zip(positions, varying, strict=True)
+        if isinstance(by_name[name], models.JSONField)
+    }
+    choice_positions = {
+        index for index, name in zip(positions, varying, strict=True) if by_name[name].choices
+    }
+    base = [convert(template) for convert in _converters(fields, adding=True)]
+    count = 0
+
+    def prepared():
+        nonlocal count
+        for row in rows:
+            values = base.copy()
+            for index, value in zip(positions, row, strict=True):
+                if index in json_positions:
+                    value = fields[index].get_db_prep_save(value, real)
+                elif index in choice_positions:
+                    value = _plain(value)
+                values[index] = value
+            count += 1
+            yield values
+
+    _copy(model, fields, prepared(), ignore_conflicts=ignore_conflicts)
+    return count
+
+
+def _copy(model, fields, rows: Iterable[list], *, ignore_conflicts: bool) -> None:
     table = model._meta.db_table
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    converters = _converters(fields, adding=True)
-    rows = [[convert(obj) for convert in converters] for obj in objs]
     with connection.cursor() as cursor:
         target = table
         if ignore_conflicts:

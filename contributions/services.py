@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from contributions import identities, permissions, selectors
-from contributions.bulk import insert_rows, update_rows
+from contributions.bulk import insert_like, insert_rows, update_rows
 from contributions.choices import (
     DECISION_ACTIONS,
     MODERATED_STATUSES,
@@ -819,6 +819,8 @@ WITHDRAWN_NOTE = (
     "No commit behind this entry is left in the repository's history (rewritten by a force-push)."
 )
 _CELL_FIELDS = ["quantity", "lines_added", "lines_removed", "occurred_on", "evidence_urls"]
+# Ids per query: well under SQLite's limit of bound parameters, few round trips on PostgreSQL.
+CELL_CHUNK = 2000
 
 
 @transaction.atomic
@@ -843,40 +845,36 @@ def contribution_record_repository_cells(
     outcome = RepositoryCellOutcome()
     if not cells:
         return outcome
-    by_id = {cell.external_id: cell for cell in cells}
+    ids = list(dict.fromkeys(cell.external_id for cell in cells))
     existing: dict[str, Contribution] = {}
-    ids = list(by_id)
-    for start in range(0, len(ids), 500):
+    for start in range(0, len(ids), CELL_CHUNK):
         for row in (
             Contribution.objects.select_for_update()
             .filter(
                 project=project,
                 source=ContributionSource.REPOSITORY,
-                external_id__in=ids[start : start + 500],
+                external_id__in=ids[start : start + CELL_CHUNK],
             )
             .only("id", "status", "is_hidden", "external_id", "moderated_at", *_CELL_FIELDS)
         ):
             existing[row.external_id] = row
     now = timezone.now()
-    people = {
-        pk: (affiliation_id, user_id)
-        for pk, affiliation_id, user_id in Contributor.objects.filter(
-            pk__in={c.contributor_id for c in cells if c.external_id not in existing}
-        ).values_list("pk", "affiliation_id", "user_id")
-    }
+    wanted = list({c.contributor_id for c in cells if c.external_id not in existing} - {None})
+    people: dict[int, tuple[int | None, int | None]] = {}
+    for start in range(0, len(wanted), CELL_CHUNK):
+        people.update(
+            (pk, (affiliation_id, user_id))
+            for pk, affiliation_id, user_id in Contributor.objects.filter(
+                pk__in=wanted[start : start + CELL_CHUNK]
+            ).values_list("pk", "affiliation_id", "user_id")
+        )
     importers = set(importer_ids) - {None}
-    new_rows: list[Contribution] = []
+    # New cells are many on a first import: rows, not model instances (contributions.bulk).
+    new_rows: list[tuple] = []
     changed: list[Contribution] = []
     transitions: list[tuple[Contribution, str, str]] = []
     for cell in cells:
         evidence = [cell.evidence_url] if cell.evidence_url else []
-        values = {
-            "quantity": Decimal(cell.commits),
-            "lines_added": cell.lines_added,
-            "lines_removed": cell.lines_removed,
-            "occurred_on": cell.occurred_on,
-            "evidence_urls": evidence,
-        }
         row = existing.get(cell.external_id)
         if row is None:
             if cell.commits == 0 or cell.contributor_id is None:
@@ -884,26 +882,30 @@ def contribution_record_repository_cells(
             affiliation_id, user_id = people.get(cell.contributor_id, (None, None))
             own = user_id is not None and user_id in importers
             new_rows.append(
-                Contribution(
-                    project=project,
-                    contributor_id=cell.contributor_id,
-                    affiliation_id=affiliation_id,
-                    type=cell.type,
-                    title=cell.title[:200],
-                    unit="commits",
-                    status=S.PENDING if own else S.APPROVED,
-                    verification=(
-                        VerificationKind.MODERATION if own else VerificationKind.REPOSITORY_HISTORY
-                    ),
-                    moderated_at=None if own else now,
-                    source=ContributionSource.REPOSITORY,
-                    external_id=cell.external_id,
-                    created_at=now,
-                    updated_at=now,
-                    **values,
+                (
+                    cell.contributor_id,
+                    affiliation_id,
+                    cell.type,
+                    cell.title[:200],
+                    S.PENDING if own else S.APPROVED,
+                    VerificationKind.MODERATION if own else VerificationKind.REPOSITORY_HISTORY,
+                    None if own else now,
+                    cell.external_id,
+                    Decimal(cell.commits),
+                    cell.lines_added,
+                    cell.lines_removed,
+                    cell.occurred_on,
+                    evidence,
                 )
             )
             continue
+        values = {
+            "quantity": Decimal(cell.commits),
+            "lines_added": cell.lines_added,
+            "lines_removed": cell.lines_removed,
+            "occurred_on": cell.occurred_on,
+            "evidence_urls": evidence,
+        }
         status_changed = False
         if cell.commits == 0:
             # Nothing left behind it: withdrawn (when credited), its last numbers kept.
@@ -923,45 +925,68 @@ def contribution_record_repository_cells(
                 setattr(row, name, value)
             row.updated_at = now
             changed.append(row)
-    insert_rows(Contribution, new_rows)
+    insert_like(
+        Contribution(
+            project=project,
+            title="-",
+            unit="commits",
+            source=ContributionSource.REPOSITORY,
+            created_at=now,
+            updated_at=now,
+        ),
+        [
+            "contributor_id",
+            "affiliation_id",
+            "type",
+            "title",
+            "status",
+            "verification",
+            "moderated_at",
+            "external_id",
+            *_CELL_FIELDS,
+        ],
+        new_rows,
+    )
     update_rows(Contribution, changed, [*_CELL_FIELDS, "status", "moderated_at", "updated_at"])
-    events: list[ModerationEvent] = []
     if new_rows:
         created_ids: dict[str, int] = {}
-        new_ids = [row.external_id for row in new_rows]
-        for start in range(0, len(new_ids), 500):
+        new_ids = [row[7] for row in new_rows]
+        for start in range(0, len(new_ids), CELL_CHUNK):
             created_ids.update(
                 Contribution.objects.filter(
                     project=project,
                     source=ContributionSource.REPOSITORY,
-                    external_id__in=new_ids[start : start + 500],
+                    external_id__in=new_ids[start : start + CELL_CHUNK],
                 ).values_list("external_id", "pk")
             )
-        events += [
+        approved_note = note[:MAX_NOTE_CHARS]
+        pending_note = f"{note} {SELF_IMPORT_NOTE}".strip()[:MAX_NOTE_CHARS]
+        insert_like(
+            ModerationEvent(actor=None, from_status="", at=now),
+            ["contribution_id", "to_status", "note"],
+            [
+                (
+                    created_ids[row[7]],
+                    row[4],
+                    approved_note if row[4] == S.APPROVED else pending_note,
+                )
+                for row in new_rows
+            ],
+        )
+    insert_rows(
+        ModerationEvent,
+        [
             ModerationEvent(
-                contribution_id=created_ids[row.external_id],
+                contribution_id=row.pk,
                 actor=None,
-                from_status="",
+                from_status=from_status,
                 to_status=row.status,
-                note=(note if row.status == S.APPROVED else f"{note} {SELF_IMPORT_NOTE}".strip())[
-                    :MAX_NOTE_CHARS
-                ],
+                note=why,
                 at=now,
             )
-            for row in new_rows
-        ]
-    events += [
-        ModerationEvent(
-            contribution_id=row.pk,
-            actor=None,
-            from_status=from_status,
-            to_status=row.status,
-            note=why,
-            at=now,
-        )
-        for row, from_status, why in transitions
-    ]
-    insert_rows(ModerationEvent, events)
+            for row, from_status, why in transitions
+        ],
+    )
     outcome.created = len(new_rows)
     outcome.withdrawn = sum(1 for row, _from, _why in transitions if row.status == S.WITHDRAWN)
     outcome.updated = len(changed) - outcome.withdrawn

@@ -85,6 +85,7 @@ def parse_person(person: str) -> Identity | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def cell_key(identity_key: str) -> str:
     """The short, stable stand-in for an identity inside ledger external ids."""
     return _digest(identity_key)[:20]

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from contributions.bulk import insert_rows
+from contributions.bulk import insert_like
 from contributions.choices import ContributionType
 from contributions.identities import IdentityKind, credit_holders, normalize
 from contributions.models import Contributor, ContributorEmail
@@ -44,8 +44,11 @@ from repositories.models import CommitCredit, RepositoryIdentity, RepositorySour
 
 logger = logging.getLogger(__name__)
 
-BATCH = 2000
-QUERY_CHUNK = 500
+# Commits per transaction: a sync stopped half-way keeps its complete batches. Larger batches
+# rewrite fewer ledger cells twice (a month of one person spans at most two batches); 10,000 keep
+# a batch's commits and facts in a few tens of megabytes.
+BATCH = 10_000
+QUERY_CHUNK = 2000
 
 
 @dataclass
@@ -128,6 +131,8 @@ class Importer:
         self.outcome = SyncOutcome()
         self.contributors: dict[str, int] = {}
         self.known_shas: set[str] = set()
+        # "Name <address>" -> identity: a history names the same few people again and again.
+        self.people: dict[str, Identity | None] = {}
 
     # THE RUN
     def run(self) -> SyncOutcome:
@@ -237,7 +242,7 @@ class Importer:
             removed = sum(f.removed for f in commit.files)
             day = commit.authored_at.astimezone(dt.UTC).date()
             credited: list[tuple[Identity, str, str, int, int]] = []
-            author = parse_person(commit.author)
+            author = self._person(commit.author)
             if author is not None:
                 credited.append((author, CreditRole.AUTHOR, type_, added, removed))
             for name, people in commit.trailers.items():
@@ -245,7 +250,7 @@ class Importer:
                 trailer_type = TRAILERS[name] or type_
                 shares_lines = TRAILERS[name] is None
                 for person in people:
-                    identity = parse_person(mapped.get(person, person))
+                    identity = self._person(mapped.get(person, person))
                     if identity is None:
                         continue
                     credited.append(
@@ -272,6 +277,11 @@ class Importer:
                     cell=cell_id(self.source.pk, identity.key, month_of(day), credit_type),
                 )
         return list(facts.values())
+
+    def _person(self, person: str) -> Identity | None:
+        if person not in self.people:
+            self.people[person] = parse_person(person)
+        return self.people[person]
 
     # IDENTITIES -> CONTRIBUTORS
     def _resolve(self, identities: Iterable[Identity]) -> None:
@@ -333,20 +343,11 @@ class Importer:
         if not facts:
             return
         self._resolve(fact.identity for fact in facts)
-        insert_rows(
-            CommitCredit,
+        insert_like(
+            CommitCredit(source_id=self.source.pk, day=dt.date.min),
+            ["sha", "identity", "role", "type", "day", "lines_added", "lines_removed", "cell"],
             [
-                CommitCredit(
-                    source_id=self.source.pk,
-                    sha=f.sha,
-                    identity=f.identity.key,
-                    role=f.role,
-                    type=f.type,
-                    day=f.day,
-                    lines_added=f.added,
-                    lines_removed=f.removed,
-                    cell=f.cell,
-                )
+                (f.sha, f.identity.key, f.role, f.type, f.day, f.added, f.removed, f.cell)
                 for f in facts
             ],
             ignore_conflicts=True,
@@ -372,6 +373,7 @@ class Importer:
             ):
                 totals[row["cell"]] = row
         labels = dict(ContributionType.choices)
+        label = self.source.label
         records = []
         for name in names:
             total = totals.get(name)
@@ -383,8 +385,7 @@ class Importer:
                     external_id=name,
                     contributor_id=self.contributors.get(owner.identity.key) if owner else None,
                     type=type_,
-                    title=f"{labels.get(type_, type_)} commits in {self.source.label}, "
-                    f"{month:%B %Y}",
+                    title=f"{labels.get(type_, type_)} commits in {label}, {month:%B %Y}",
                     commits=total["commits"] if total else 0,
                     lines_added=(total["added"] or 0) if total else 0,
                     lines_removed=(total["removed"] or 0) if total else 0,
