@@ -830,6 +830,7 @@ def contribution_record_repository_cells(
     cells: Sequence[RepositoryCell],
     note: str = "",
     importer_ids: Iterable[int] = (),
+    scope: str = "",
 ) -> RepositoryCellOutcome:
     """Write recomputed cells in place: new ones inserted in bulk (COPY on PostgreSQL), changed
     ones updated, unchanged ones left alone (so a re-sync writes nothing), emptied ones withdrawn.
@@ -841,23 +842,36 @@ def contribution_record_repository_cells(
 
     The moderation invariant: a new cell crediting one of `importer_ids` (who added the source,
     who asked for the sync) is not approved by the history they chose to import; it waits as
-    pending for another maintainer (or staff), as a credit list naming its importer does."""
+    pending for another maintainer (or staff), as a credit list naming its importer does.
+
+    `scope` is the external-id prefix every cell shares (one repository source's): with many
+    cells, rows are then read by that prefix in one query instead of by thousands of ids."""
     outcome = RepositoryCellOutcome()
     if not cells:
         return outcome
     ids = list(dict.fromkeys(cell.external_id for cell in cells))
+    by_scope = bool(scope) and len(ids) > CELL_CHUNK
+    wanted_ids = set(ids)
+    repository_rows = Contribution.objects.filter(
+        project=project, source=ContributionSource.REPOSITORY
+    )
+
+    def chunked(queryset) -> Iterable:
+        if by_scope:
+            yield queryset.filter(external_id__startswith=scope)
+            return
+        for start in range(0, len(ids), CELL_CHUNK):
+            yield queryset.filter(external_id__in=ids[start : start + CELL_CHUNK])
+
     existing: dict[str, Contribution] = {}
-    for start in range(0, len(ids), CELL_CHUNK):
-        for row in (
-            Contribution.objects.select_for_update()
-            .filter(
-                project=project,
-                source=ContributionSource.REPOSITORY,
-                external_id__in=ids[start : start + CELL_CHUNK],
-            )
-            .only("id", "status", "is_hidden", "external_id", "moderated_at", *_CELL_FIELDS)
-        ):
-            existing[row.external_id] = row
+    for queryset in chunked(
+        repository_rows.select_for_update().only(
+            "id", "status", "is_hidden", "external_id", "moderated_at", *_CELL_FIELDS
+        )
+    ):
+        for row in queryset:
+            if row.external_id in wanted_ids:
+                existing[row.external_id] = row
     now = timezone.now()
     wanted = list({c.contributor_id for c in cells if c.external_id not in existing} - {None})
     people: dict[int, tuple[int | None, int | None]] = {}
@@ -950,15 +964,8 @@ def contribution_record_repository_cells(
     update_rows(Contribution, changed, [*_CELL_FIELDS, "status", "moderated_at", "updated_at"])
     if new_rows:
         created_ids: dict[str, int] = {}
-        new_ids = [row[7] for row in new_rows]
-        for start in range(0, len(new_ids), CELL_CHUNK):
-            created_ids.update(
-                Contribution.objects.filter(
-                    project=project,
-                    source=ContributionSource.REPOSITORY,
-                    external_id__in=new_ids[start : start + CELL_CHUNK],
-                ).values_list("external_id", "pk")
-            )
+        for queryset in chunked(repository_rows):
+            created_ids.update(queryset.values_list("external_id", "pk"))
         approved_note = note[:MAX_NOTE_CHARS]
         pending_note = f"{note} {SELF_IMPORT_NOTE}".strip()[:MAX_NOTE_CHARS]
         insert_like(

@@ -49,10 +49,14 @@ logger = logging.getLogger(__name__)
 # a batch's commits and facts in a few tens of megabytes.
 BATCH = 10_000
 QUERY_CHUNK = 2000
+# Cells kept before they are written: a first import of a large history writes its cells once at
+# the end; past this many, they are written between batches (memory stays bounded).
+CELL_FLUSH = 200_000
 
 
 @dataclass
 class Fact:
+    known: bool  # recorded by an earlier (stopped) sync: counted in its cell, not written again
     sha: str
     identity: Identity
     role: str
@@ -133,6 +137,9 @@ class Importer:
         self.known_shas: set[str] = set()
         # "Name <address>" -> identity: a history names the same few people again and again.
         self.people: dict[str, Identity | None] = {}
+        # Ledger cells whose credits this run read, with the identity they credit: written
+        # together (each cell once, not once per batch) from the recorded credits.
+        self.touched: dict[str, Identity] = {}
 
     # THE RUN
     def run(self) -> SyncOutcome:
@@ -185,16 +192,28 @@ class Importer:
         done = 0
         batch: list[Commit] = []
         self._report(0, total)
-        for commit in mirror.commits(revisions, source.path_filter):
-            batch.append(commit)
-            if len(batch) >= BATCH:
+        try:
+            for commit in mirror.commits(revisions, source.path_filter):
+                batch.append(commit)
+                if len(batch) >= BATCH:
+                    self._record_batch(batch)
+                    done += len(batch)
+                    batch = []
+                    if len(self.touched) >= CELL_FLUSH:
+                        self._flush_cells()
+                    self._report(done, total)
+            if batch:
                 self._record_batch(batch)
                 done += len(batch)
-                batch = []
-                self._report(done, total)
-        if batch:
-            self._record_batch(batch)
-            done += len(batch)
+        except Exception:
+            # Whatever was recorded is counted before the error goes on (a process killed
+            # outright leaves that to the next sync, which reads the same commits again).
+            try:
+                self._flush_cells()
+            except Exception:
+                logger.exception("writing the cells of a failed sync failed")
+            raise
+        self._flush_cells()
         self._report(done, total)
         self._finish(tip=tip)
         return self.outcome
@@ -234,9 +253,9 @@ class Importer:
         mapped = self.mirror.check_mailmap(trailer_people) if trailer_people else {}
         facts: dict[tuple[str, str, str], Fact] = {}
         for commit in commits:
-            if commit.sha in self.known_shas:
-                continue
-            self.outcome.commits += 1
+            known = commit.sha in self.known_shas
+            if not known:
+                self.outcome.commits += 1
             type_ = classify_commit((f.path for f in commit.files), kind)
             added = sum(f.added for f in commit.files)
             removed = sum(f.removed for f in commit.files)
@@ -267,6 +286,7 @@ class Importer:
                 if key in facts:  # the author named again as co-author, say
                     continue
                 facts[key] = Fact(
+                    known=known,
                     sha=commit.sha,
                     identity=identity,
                     role=role,
@@ -343,26 +363,37 @@ class Importer:
         if not facts:
             return
         self._resolve(fact.identity for fact in facts)
+        new = [f for f in facts if not f.known]
         insert_like(
             CommitCredit(source_id=self.source.pk, day=dt.date.min),
             ["sha", "identity", "role", "type", "day", "lines_added", "lines_removed", "cell"],
             [
                 (f.sha, f.identity.key, f.role, f.type, f.day, f.added, f.removed, f.cell)
-                for f in facts
+                for f in new
             ],
             ignore_conflicts=True,
         )
-        self.outcome.credits += len(facts)
-        owners = {f.cell: f for f in facts}
-        self._write_cells(owners)
+        self.outcome.credits += len(new)
+        for fact in facts:
+            self.touched[fact.cell] = fact.identity
 
-    def _write_cells(self, owners: dict[str, Fact | None], cells: Iterable[str] = ()) -> None:
+    @transaction.atomic
+    def _flush_cells(self) -> None:
+        if self.touched:
+            self._write_cells(self.touched)
+            self.touched = {}
+
+    def _write_cells(self, owners: dict[str, Identity | None], cells: Iterable[str] = ()) -> None:
         """Recompute the given cells from every recorded credit and write them to the ledger."""
         names = list(owners) or list(cells)
         totals: dict[str, dict] = {}
-        for chunk in _chunks(names):
+        credits = CommitCredit.objects.filter(source=self.source)
+        # Many cells (a first import): one pass over the source's credits rather than thousands
+        # of ids bound into queries.
+        many = len(names) > QUERY_CHUNK
+        for chunk in [names] if many else _chunks(names):
             for row in (
-                CommitCredit.objects.filter(source=self.source, cell__in=chunk)
+                (credits if many else credits.filter(cell__in=chunk))
                 .values("cell")
                 .annotate(
                     commits=Count("id"),
@@ -370,6 +401,7 @@ class Importer:
                     removed=Sum("lines_removed"),
                     last_day=Max("day"),
                 )
+                .order_by()
             ):
                 totals[row["cell"]] = row
         labels = dict(ContributionType.choices)
@@ -383,7 +415,7 @@ class Importer:
             records.append(
                 RepositoryCell(
                     external_id=name,
-                    contributor_id=self.contributors.get(owner.identity.key) if owner else None,
+                    contributor_id=self.contributors.get(owner.key) if owner else None,
                     type=type_,
                     title=f"{labels.get(type_, type_)} commits in {label}, {month:%B %Y}",
                     commits=total["commits"] if total else 0,
@@ -393,13 +425,14 @@ class Importer:
                     evidence_url=history_url(
                         self.source,
                         month=month,
-                        github_login=owner.identity.github if owner else "",
+                        github_login=owner.github if owner else "",
                     ),
                 )
             )
         result = contribution_record_repository_cells(
             project=self.source.project,
             cells=records,
+            scope=f"repo:{self.source.pk}:",
             note=f"Read from the history of {self.source.label}.",
             # Whoever chose this history gets no credit approved by it (the moderation
             # invariant): their cells wait for another maintainer.
