@@ -278,6 +278,7 @@ def map_overview() -> dict[str, object]:
     by_contributions = contributions_by_country()
     return {
         "breakdowns": breakdowns,
+        "sources": breakdowns.of(Dimension.SOURCE),
         "computed_at": breakdowns.updated_at,
         "totals": {
             "projects": public_projects().count(),

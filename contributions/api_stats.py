@@ -17,7 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions import stats_reader
-from contributions.choices import ContributionDomain, ContributionType, LifecyclePhase
+from contributions.choices import (
+    ContributionDomain,
+    ContributionSource,
+    ContributionType,
+    LifecyclePhase,
+)
 from projects.selectors import projects_visible_to
 
 Dimension = stats_reader.Dimension
@@ -30,6 +35,7 @@ BREAKDOWN_FIELDS = {
     "by_phase": Dimension.PHASE,
     "by_type": Dimension.TYPE,
     "by_compensation": Dimension.COMPENSATION,
+    "by_source": Dimension.SOURCE,
 }
 
 
@@ -68,6 +74,11 @@ class GlobalStatsSerializer(serializers.Serializer):
     by_phase = BreakdownRowSerializer(many=True)
     by_type = BreakdownRowSerializer(many=True)
     by_compensation = BreakdownRowSerializer(many=True)
+    by_source = BreakdownRowSerializer(
+        many=True,
+        help_text="Where the numbers come from: the web form, the API, imports (credit lists, "
+        "model cards), repository histories, synthetic demo data.",
+    )
 
 
 class TimeseriesQuerySerializer(serializers.Serializer):
@@ -94,6 +105,22 @@ class LanguageServedSerializer(serializers.Serializer):
     name = serializers.CharField()
     contributions = serializers.IntegerField()
     underrepresented = serializers.BooleanField(help_text="Low or unknown resource level.")
+
+
+class SourceRowSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(
+        choices=ContributionSource.choices, help_text="The entries' source."
+    )
+    label = serializers.CharField()
+    contributions = serializers.IntegerField(help_text="Approved contributions from this source.")
+    contributors = serializers.IntegerField(help_text="Distinct contributors.")
+    non_code_contributions = serializers.IntegerField()
+    non_code_share = serializers.FloatField(
+        allow_null=True, help_text="Share of this source's contributions that are not code."
+    )
+    commits = serializers.IntegerField(help_text="Commits behind the entries (repository only).")
+    lines_added = serializers.IntegerField()
+    lines_removed = serializers.IntegerField()
 
 
 class ProjectStatsSerializer(serializers.Serializer):
@@ -132,6 +159,11 @@ class ProjectStatsSerializer(serializers.Serializer):
     new_contributors_by_month = serializers.DictField(child=serializers.IntegerField())
     languages = LanguageServedSerializer(many=True)
     quantities = serializers.DictField(child=_quantity(), help_text="Quantity sums by unit.")
+    by_source = SourceRowSerializer(
+        many=True,
+        help_text="The same approved work by where it comes from; `contributions` and "
+        "`non_code_share` above are computed over all of them together.",
+    )
 
 
 # VIEWS
@@ -203,7 +235,11 @@ class ProjectStatsView(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         project = get_object_or_404(projects_visible_to(request.user), slug=slug)
-        payload = {"project": project.slug, **stats_reader.project_stats(project.pk).as_payload()}
+        payload = {
+            "project": project.slug,
+            **stats_reader.project_stats(project.pk).as_payload(),
+            "by_source": [row.as_payload() for row in stats_reader.project_sources(project.pk)],
+        }
         return Response(ProjectStatsSerializer(payload).data)
 
 

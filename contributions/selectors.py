@@ -110,42 +110,43 @@ def recent_approved_contributions(project, *, limit: int) -> list[Contribution]:
 
 
 def work_by_source(contributions: QuerySet[Contribution]) -> dict:
-    """Credited work split by where each number comes from: logged or imported entries versus
-    the repository histories (entries, and the commits and lines behind them); with the non-code
-    share computed over both, in entries (the unit every source shares)."""
-    approved = contributions.filter(status=ContributionStatus.APPROVED)
-    from_repositories = Q(source=ContributionSource.REPOSITORY)
-    non_code = ~Q(type__in=CODE_TYPES)
-    totals = approved.aggregate(
-        entries=Count("id"),
-        non_code=Count("id", filter=non_code),
-        repository_entries=Count("id", filter=from_repositories),
-        repository_non_code=Count("id", filter=from_repositories & non_code),
-        commits=Sum("quantity", filter=from_repositories),
-        lines_added=Sum("lines_added", filter=from_repositories),
-        lines_removed=Sum("lines_removed", filter=from_repositories),
-    )
-    by_type = {}
+    """Credited work split by where each number comes from (the entries' source: the web form,
+    the API, an import, a repository's history, generated demo data), with the commits and lines
+    behind repository entries and the non-code share computed over all of them, in entries (the
+    unit every source shares). For one contributor's work; projects read their rollup."""
+    labels = dict(ContributionSource.choices)
+    rows = []
     for row in (
-        approved.values("type")
+        contributions.filter(status=ContributionStatus.APPROVED)
+        .values("source")
         .annotate(
-            logged=Count("id", filter=~from_repositories),
-            repository=Count("id", filter=from_repositories),
-            commits=Sum("quantity", filter=from_repositories),
+            entries=Count("id"),
+            non_code=Count("id", filter=~Q(type__in=CODE_TYPES)),
+            commits=Sum("quantity", filter=Q(source=ContributionSource.REPOSITORY)),
+            lines_added=Sum("lines_added"),
+            lines_removed=Sum("lines_removed"),
         )
-        .order_by()
+        .order_by("-entries", "source")
     ):
-        by_type[row["type"]] = row
-    entries = totals["entries"]
+        repository = row["source"] == ContributionSource.REPOSITORY
+        rows.append(
+            {
+                "key": row["source"],
+                "label": labels.get(row["source"], row["source"]),
+                "entries": row["entries"],
+                "non_code": row["non_code"],
+                "non_code_share": round(row["non_code"] / row["entries"], 4),
+                "repository": repository,
+                "commits": int(row["commits"] or 0),
+                "lines_added": (row["lines_added"] or 0) if repository else 0,
+                "lines_removed": (row["lines_removed"] or 0) if repository else 0,
+            }
+        )
+    entries = sum(row["entries"] for row in rows)
+    non_code = sum(row["non_code"] for row in rows)
     return {
+        "rows": rows,
         "entries": entries,
-        "logged_entries": entries - totals["repository_entries"],
-        "logged_non_code": totals["non_code"] - totals["repository_non_code"],
-        "repository_entries": totals["repository_entries"],
-        "repository_non_code": totals["repository_non_code"],
-        "commits": int(totals["commits"] or 0),
-        "lines_added": totals["lines_added"] or 0,
-        "lines_removed": totals["lines_removed"] or 0,
-        "non_code_share": round(totals["non_code"] / entries, 4) if entries else None,
-        "by_type": by_type,
+        "non_code": non_code,
+        "non_code_share": round(non_code / entries, 4) if entries else None,
     }

@@ -67,6 +67,7 @@ from contributions.models import (
     ProjectContributorRollup,
     ProjectLedgerVersion,
     ProjectMonthlyRollup,
+    ProjectSourceRollup,
     ProjectStatsSummary,
     StatsBreakdown,
     StatsDelta,
@@ -365,6 +366,7 @@ def refresh_project(project_id: int) -> bool:
         summary.save()
         StatsDelta.objects.filter(project_id=project_id, version__lte=version).delete()
     apply_deltas(project_id)
+    refresh_source_rollups(project_id)
     return True
 
 
@@ -384,6 +386,38 @@ def _write_contributor_rollups(project_id: int, rows: Iterable[tuple]) -> None:
         ),
         batch_size=2000,
     )
+
+
+def refresh_source_rollups(project_id: int) -> None:
+    """A project's approved work by source (`ProjectSourceRollup`): one GROUP BY, its own
+    function so the summary's computation (and its incremental path) stays as it is."""
+    repository = Q(source=ContributionSource.REPOSITORY)
+    rows = [
+        ProjectSourceRollup(
+            project_id=project_id,
+            source=row["source"],
+            contributions=row["n"],
+            contributors=row["people"],
+            non_code_contributions=row["non_code"],
+            commits=int(row["commits"] or 0),
+            lines_added=row["added"] or 0,
+            lines_removed=row["removed"] or 0,
+        )
+        for row in _approved(project_id)
+        .values("source")
+        .annotate(
+            n=Count("id"),
+            people=Count("contributor", distinct=True),
+            non_code=Count("id", filter=~Q(type__in=CODE_TYPES)),
+            commits=Sum("quantity", filter=repository),
+            added=Sum("lines_added"),
+            removed=Sum("lines_removed"),
+        )
+        .order_by()
+    ]
+    with transaction.atomic():
+        ProjectSourceRollup.objects.filter(project_id=project_id).delete()
+        ProjectSourceRollup.objects.bulk_create(rows)
 
 
 def _write_cells(project_id: int, cells: Mapping[tuple, tuple]) -> None:
@@ -725,6 +759,7 @@ def _dimension_expressions() -> dict[str, Any]:
         Dimension.PHASE: F("phase"),
         Dimension.TYPE: F("type"),
         Dimension.COMPENSATION: F("compensation"),
+        Dimension.SOURCE: F("source"),
     }
 
 

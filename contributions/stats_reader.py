@@ -23,6 +23,7 @@ from django.db.models import QuerySet, Sum
 from contributions.choices import (
     Compensation,
     ContributionDomain,
+    ContributionSource,
     ContributionType,
     LifecyclePhase,
     types_in_domain,
@@ -31,6 +32,7 @@ from contributions.models import (
     GlobalMonthlyRollup,
     GlobalStatsState,
     ProjectMonthlyRollup,
+    ProjectSourceRollup,
     ProjectStatsSummary,
     StatsBreakdown,
 )
@@ -193,6 +195,7 @@ LABELS: dict[str, dict[str, str]] = {
     Dimension.PHASE: dict(LifecyclePhase.choices),
     Dimension.TYPE: dict(ContributionType.choices),
     Dimension.COMPENSATION: dict(Compensation.choices),
+    Dimension.SOURCE: dict(ContributionSource.choices),
 }
 
 
@@ -270,6 +273,60 @@ def global_breakdowns() -> Breakdowns:
     state = GlobalStatsState.objects.filter(pk=1).first()
     result.updated_at = state.computed_at if state else None
     return result
+
+
+# WORK BY SOURCE: where each number comes from
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SourceRow:
+    """A project's approved work from one source (`ContributionSource`)."""
+
+    key: str
+    contributions: int = 0
+    contributors: int = 0
+    non_code_contributions: int = 0
+    commits: int = 0
+    lines_added: int = 0
+    lines_removed: int = 0
+
+    @property
+    def label(self) -> str:
+        return str(LABELS[Dimension.SOURCE].get(self.key, self.key))
+
+    @property
+    def non_code_share(self) -> float | None:
+        return share(self.non_code_contributions, self.contributions)
+
+    def as_payload(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "contributions": self.contributions,
+            "contributors": self.contributors,
+            "non_code_contributions": self.non_code_contributions,
+            "non_code_share": self.non_code_share,
+            "commits": self.commits,
+            "lines_added": self.lines_added,
+            "lines_removed": self.lines_removed,
+        }
+
+
+def project_sources(project_id: int) -> list[SourceRow]:
+    """A project's approved work by source, most contributions first (one query)."""
+    return [
+        SourceRow(
+            key=row.source,
+            contributions=row.contributions,
+            contributors=row.contributors,
+            non_code_contributions=row.non_code_contributions,
+            commits=row.commits,
+            lines_added=row.lines_added,
+            lines_removed=row.lines_removed,
+        )
+        for row in ProjectSourceRollup.objects.filter(project_id=project_id).order_by(
+            "-contributions", "source"
+        )
+    ]
 
 
 # TIMESERIES

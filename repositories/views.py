@@ -10,8 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from contributions import stats_reader
 from contributions.choices import ContributionSource
-from contributions.models import Contribution, ProjectStatsSummary
+from contributions.models import Contribution
 from contributions.selectors import contributions_visible_to
 from core.forms import add_service_errors
 from projects.selectors import projects_visible_to
@@ -49,7 +50,8 @@ def source_list(request: HttpRequest, slug: str) -> HttpResponse:
             "sources": sources,
             "form": form if can_manage else None,
             "can_manage": can_manage,
-            "summary": ProjectStatsSummary.objects.filter(project=project).first(),
+            "stats": stats_reader.project_stats(project.pk),
+            "by_source": stats_reader.project_sources(project.pk),
         },
         status=400 if request.method == "POST" else 200,
     )

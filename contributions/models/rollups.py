@@ -189,6 +189,7 @@ class StatsBreakdown(models.Model):
         PHASE = "phase", "Lifecycle phase"
         TYPE = "type", "Contribution type"
         COMPENSATION = "compensation", "Compensation"
+        SOURCE = "source", "Source"
 
     dimension = models.CharField("dimension", max_length=20, choices=Dimension.choices)
     key = models.CharField(
@@ -302,3 +303,38 @@ class StatsDelta(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}@{self.version}"
+
+
+class ProjectSourceRollup(models.Model):
+    """A project's approved work by where it comes from (the entry's source: the web form, the
+    API, an import such as a credit list or a model card, a repository's history, generated demo
+    data), so every page can say which numbers rest on what. Written by
+    `contributions.stats.refresh_source_rollups` beside the project's other rollups."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name="project",
+        on_delete=models.CASCADE,
+        related_name="source_rollups",
+    )
+    source = models.CharField("source", max_length=10)
+    contributions = models.PositiveIntegerField("approved contributions")
+    contributors = models.PositiveIntegerField("distinct contributors")
+    non_code_contributions = models.PositiveIntegerField("non-code contributions")
+    commits = models.PositiveBigIntegerField(
+        "commits", default=0, help_text="Commits behind the entries (repository history only)."
+    )
+    lines_added = models.PositiveBigIntegerField("lines added", default=0)
+    lines_removed = models.PositiveBigIntegerField("lines removed", default=0)
+
+    class Meta:
+        verbose_name = "project source rollup"
+        ordering = ["project", "source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "source"], name="project_source_rollup_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.source}"

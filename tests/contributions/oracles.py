@@ -232,6 +232,7 @@ def oracle_global() -> dict[str, Any]:
             (Dimension.PHASE, row["phase"]),
             (Dimension.TYPE, row["type"]),
             (Dimension.COMPENSATION, row["compensation"]),
+            (Dimension.SOURCE, row["source"]),
         ]
         keys += [
             (Dimension.CONTINENT, c) for c in continents.get(row["project_id"]) or {UNSPECIFIED}
