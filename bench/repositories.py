@@ -291,7 +291,8 @@ def main() -> int:
         + ("n/a" if database is None else f"{database:.2f}")
         + (
             (f" (ratio {cpu_ratio:.2f})" if cpu_ratio else "")
-            + f"; load average {os.getloadavg()[0]:.1f} on "
+            + f"; incremental sync: Python {incremental['cpu_python']:.2f} + git "
+            f"{incremental['cpu_git']:.2f}" + f"; load average {os.getloadavg()[0]:.1f} on "
             f"{os.cpu_count()} CPUs."
         )
     )

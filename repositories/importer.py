@@ -51,7 +51,7 @@ BATCH = 10_000
 QUERY_CHUNK = 2000
 # Cells kept before they are written: a first import of a large history writes its cells once at
 # the end; past this many, they are written between batches (memory stays bounded).
-CELL_FLUSH = 200_000
+CELL_FLUSH = 100_000
 
 
 @dataclass
