@@ -139,9 +139,6 @@ PATHS: dict[str, str] = {
     "repositories/importer.py::Importer.run": (
         "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
     ),
-    "repositories/importer.py::Importer._record_batch": (
-        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
-    ),
     "repositories/importer.py::Importer._write_cells": (
         "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
     ),
@@ -195,6 +192,15 @@ PATHS: dict[str, str] = {
         "test_the_repository_command_decides_for_nobody"
     ),
     "repositories/views.py::work_hide": "test_hiding_and_showing_refuse_self_moderation",
+    "repositories/api.py::RepositoryWorkViewSet.hide": (
+        "test_hiding_and_showing_refuse_self_moderation"
+    ),
+    "repositories/api.py::RepositoryWorkViewSet.show": (
+        "test_hiding_and_showing_refuse_self_moderation"
+    ),
+    "repositories/importer.py::Importer._flush_cells": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
     "repositories/views.py::work_unhide": "test_hiding_and_showing_refuse_self_moderation",
     "repositories/views.py::source_remove": "test_removing_a_repository_source_decides_nothing",
     "repositories/api.py::RepositorySourceViewSet.destroy": (
@@ -802,7 +808,7 @@ def test_the_repository_command_decides_for_nobody(people, repository, tmp_path)
 
 def test_hiding_and_showing_refuse_self_moderation(client, people, repository):
     """Hiding rejects a repository entry and showing it credits it again: neither by the person
-    it credits (service, repositories service, page)."""
+    it credits (service, repositories service, page, API)."""
     repository_sync_execute(sync_id=repository_sync_request(source=repository).pk)
     entry = repository_rows(people, "maintainer").get()
     before = snapshot(entry)
@@ -815,6 +821,9 @@ def test_hiding_and_showing_refuse_self_moderation(client, people, repository):
         reverse("repositories:work_hide", kwargs={"pk": entry.pk}), {"reason": "Mine."}
     )
     assert response.status_code == HTTPStatus.FORBIDDEN
+    api = f"/api/v1/repository-work/{entry.pk}/"
+    response = client.post(api + "hide/", {"reason": "Mine."}, content_type="application/json")
+    assert response.status_code == HTTPStatus.FORBIDDEN
     assert snapshot(entry) == before
 
     services.contribution_hide(contribution=entry, user=people["co_maintainer"], reason="Bot.")
@@ -824,6 +833,8 @@ def test_hiding_and_showing_refuse_self_moderation(client, people, repository):
     with pytest.raises(PermissionDenied, match="their own"):
         repository_work_unhide(contribution=entry, user=people["maintainer"])
     response = client.post(reverse("repositories:work_unhide", kwargs={"pk": entry.pk}))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    response = client.post(api + "show/", {}, content_type="application/json")
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert snapshot(entry) == hidden
     services.contribution_unhide(contribution=entry, user=people["co_maintainer"])

@@ -88,7 +88,8 @@ def test_endpoints_read_the_rollups_not_the_ledger(client, ledger):
 
 
 def test_project_stats(client, ledger, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
+    # The project, its summary and its work by source: rollups only.
+    with django_assert_max_num_queries(3):
         response = client.get("/api/v1/projects/bielik/stats/")
     assert response.status_code == HTTPStatus.OK
     data = response.json()

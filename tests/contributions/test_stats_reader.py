@@ -87,4 +87,7 @@ def test_the_api_payload_of_a_project_is_the_reader_s(ledger, client):
     expected = stats_reader.project_stats(project.pk).as_payload()
     assert payload["non_code_share"] == expected["non_code_share"] == 0.75
     assert payload["contributions"] == expected["contributions"] == 4
-    assert set(payload) == {"project", *expected}
+    assert set(payload) == {"project", "by_source", *expected}
+    assert payload["by_source"] == [
+        row.as_payload() for row in stats_reader.project_sources(project.pk)
+    ]
