@@ -8,13 +8,17 @@ what the page shows:
 - the ledger: the version the database triggers bump with every statistics-relevant write
   (`contributions.ProjectLedgerVersion`), of the page's project for a project page, of every
   project for the others. An approval moves it; a pending submission does not.
+- the rollups: when the project's summary (or every summary and the global state) was last
+  written, so a page rendered between an approval's commit and its job is not kept after the job;
 - the registry: a generation token bumped by every save or delete of a registry row (projects,
   organisations, artifacts, openness, governance history) and of a contributor profile, plus the
   count and last `updated_at` of the projects;
 - the day (the 30 and 90 day activity windows move with it), the release, and the Accept header
   (the API answers JSON or its browsable page).
 
-A request whose `If-None-Match` names the current tag is answered 304 before the view runs. A
+A request whose `If-None-Match` names the current tag is answered 304 before the view runs; any
+other anonymous GET is answered from the server's own copy of the page when that copy was rendered
+under the current tag (`HTTP_CACHE_PAGES`), so the view runs once per state, not once per visit. A
 signed-in request, one with a session cookie or an Authorization header, or one whose response
 sets a cookie, gets `Cache-Control: private`: it is never stored by a shared cache.
 """
@@ -31,7 +35,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
@@ -46,6 +50,7 @@ PUBLIC_VIEWS: dict[str, bool] = {
     "projects:project_list": False,
     "projects:project_detail": True,
     "openness:overview": False,
+    "contributions:contribution_list": False,
     "api:project-list": False,
     "api:project-detail": True,
     "api:organisation-list": False,
@@ -115,20 +120,30 @@ def _public_kind(request: HttpRequest) -> bool | None:
     return None
 
 
-def _ledger(slug: str | None) -> str:
-    version_model = apps.get_model("contributions", "ProjectLedgerVersion")
-    if slug is not None:
-        # No row yet: nothing was ever approved there (the triggers make it with the first one).
-        versions = version_model.objects.filter(project__slug=slug)
-        return f"{slug}@{versions.values_list('version', flat=True).first() or 0}"
-    return str(version_model.objects.aggregate(total=Sum("version"))["total"] or 0)
+def _state(slug: str | None) -> str:
+    """The ledger and rollup state a page shows, and the registry's shape, in one query.
 
-
-def _registry() -> str:
+    The ledger: the version the triggers bump (of the page's project, or summed over every
+    project). The rollups: when each was last written (`computed_at` of the project's summary,
+    of every summary, and of the global state), so a page rendered after an approval but before
+    the job refreshed the rollups is never kept under the new version. No row yet: nothing was
+    ever approved there (the triggers make it with the first one)."""
     project_model = apps.get_model("projects", "Project")
-    shape = project_model.objects.aggregate(count=Count("pk"), updated=Max("updated_at"))
-    updated = shape["updated"].isoformat() if shape["updated"] else ""
-    return f"{registry_token()}:{shape['count']}:{updated}"
+    state_model = apps.get_model("contributions", "GlobalStatsState")
+    mine = Q(slug=slug) if slug is not None else None
+    shape = project_model.objects.aggregate(
+        count=Count("pk"),
+        updated=Max("updated_at"),
+        ledger=Sum("ledger_version__version", filter=mine),
+        rollups=Max("stats_summary__computed_at", filter=mine),
+        global_rollups=Max(Subquery(state_model.objects.values("computed_at")[:1])),
+    )
+    parts = [shape["count"], shape["updated"], shape["ledger"] or 0, shape["rollups"]]
+    if slug is None:
+        parts.append(shape["global_rollups"])
+    else:
+        parts.insert(0, slug)
+    return ":".join("" if part is None else str(part) for part in parts)
 
 
 @functools.cache
@@ -152,8 +167,8 @@ def etag_for(request: HttpRequest, *, per_project: bool) -> str:
     parts = [
         release(),
         timezone.localdate().isoformat(),
-        _ledger(slug),
-        _registry(),
+        registry_token(),
+        _state(slug),
         request.headers.get("Accept", ""),
         request.GET.get("format", ""),
     ]
@@ -206,6 +221,8 @@ class HttpCacheMiddleware:
             response["ETag"] = etag
             _public_control(response)
             return response
+        if settings.HTTP_CACHE_PAGES:
+            return _replay(request, etag)
         return None
 
 
@@ -219,4 +236,41 @@ def finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         return response
     response["ETag"] = state
     _public_control(response)
+    fresh = not getattr(request, "_http_cache_replayed", False)
+    if fresh and settings.HTTP_CACHE_PAGES and request.method == "GET" and not response.streaming:
+        _keep(request, response, state)
+    return response
+
+
+# THE SERVER'S COPY
+# ------------------------------------------------------------------------------
+# Each public URL (and representation) keeps its last rendered body beside the ETag it was
+# rendered under. The copy is served exactly while the ETag is the same, so it is never stale and
+# needs no timeout; a new ledger version, rollup refresh or registry write renders it again once.
+PAGE_KEY = "http-cache:page:"
+UNSTORED_HEADERS = frozenset({"etag", "cache-control", "vary", "set-cookie", "content-length"})
+
+
+def _page_key(request: HttpRequest) -> str:
+    raw = f"{request.get_full_path()}|{request.headers.get('Accept', '')}"
+    return PAGE_KEY + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _keep(request: HttpRequest, response: HttpResponse, etag: str) -> None:
+    headers = [(k, v) for k, v in response.items() if k.lower() not in UNSTORED_HEADERS]
+    cache.set(
+        _page_key(request),
+        {"etag": etag, "headers": headers, "content": response.content},
+        timeout=None,
+    )
+
+
+def _replay(request: HttpRequest, etag: str) -> HttpResponse | None:
+    stored = cache.get(_page_key(request))
+    if not stored or stored["etag"] != etag:
+        return None
+    response = HttpResponse(stored["content"])
+    for name, value in stored["headers"]:
+        response[name] = value
+    request._http_cache_replayed = True
     return response

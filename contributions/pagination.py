@@ -1,19 +1,22 @@
-"""Cursor pagination of the contribution list.
+"""Cursor pagination of the contribution list, in the API and on the web page.
 
 Contributions are the one list that grows without bound and is read deep (exports, sync jobs):
 a cursor keeps page N as cheap as page 1 and stable while entries are inserted, and the response
 has no `count` (counting the ledger costs more the longer it grows). The size is `page_size`, as
 on every list, with the same bounds (core.pagination); the smaller lists page with an offset and
-give a count.
+give a count. The web list (`cursor_page`) pages with the API's own cursor, so both take the same
+`cursor`, `page_size` and `ordering` parameters.
 """
 
-import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.core.exceptions import BadRequest
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
 
+from contributions.models import OCCURRED_SORT
 from core.pagination import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -71,7 +74,41 @@ class ContributionCursorPagination(pagination.CursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         if "occurred_sort" in "".join(self.get_ordering(request, queryset, view)):
-            queryset = queryset.annotate(
-                occurred_sort=Coalesce(F("occurred_on"), Value(dt.date(1, 1, 1)))
-            )
+            queryset = queryset.annotate(occurred_sort=OCCURRED_SORT)
         return super().paginate_queryset(queryset, request, view)
+
+
+@dataclass(frozen=True)
+class CursorPage:
+    """One page of a web list: its rows and the links to the pages around it (path and query)."""
+
+    object_list: list
+    next_url: str | None
+    previous_url: str | None
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def _local(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def cursor_page(request, queryset) -> CursorPage:
+    """The page of `queryset` the request's cursor points at (the first without one)."""
+    paginator = ContributionCursorPagination()
+    try:
+        rows = paginator.paginate_queryset(queryset, Request(request))
+    except ValidationError as exc:
+        raise BadRequest(" ".join(str(m) for ms in exc.detail.values() for m in ms)) from None
+    return CursorPage(
+        object_list=list(rows),
+        next_url=_local(paginator.get_next_link()),
+        previous_url=_local(paginator.get_previous_link()),
+    )

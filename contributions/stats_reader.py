@@ -329,6 +329,12 @@ def project_sources(project_id: int) -> list[SourceRow]:
     ]
 
 
+def approved_total() -> int:
+    """Approved contributions in all, as of the last refresh (one query)."""
+    row = StatsBreakdown.objects.filter(dimension=Dimension.ALL).values_list("contributions")[:1]
+    return next(iter(row), (0,))[0]
+
+
 # TIMESERIES
 # ------------------------------------------------------------------------------
 @dataclass(frozen=True)

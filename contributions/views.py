@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from contributions import permissions, selectors, services
+from contributions import permissions, selectors, services, stats_reader
 from contributions.choices import (
     TRANSITIONS,
     ContributionStatus,
@@ -36,12 +36,15 @@ from contributions.forms import (
     WithdrawForm,
 )
 from contributions.models import CONTENT_FIELDS, Contribution
+from contributions.pagination import cursor_page
 from core.forms import add_service_errors
 from projects.models import Project
 
 S = ContributionStatus
 A = ModerationAction
 PAGE_SIZE = 50
+# Parameters of the contribution list that page or order it without filtering it.
+UNFILTERED_PARAMS = frozenset({"cursor", "page_size", "ordering"})
 MODERATION_SERVICES = {
     A.APPROVE: services.contribution_approve,
     A.REJECT: services.contribution_reject,
@@ -77,13 +80,16 @@ def contribution_list(request: HttpRequest) -> HttpResponse:
     if not request.GET.getlist("status"):
         queryset = queryset.filter(status=S.APPROVED)
     filterset = ContributionFilterSet(request.GET or None, queryset=queryset)
+    # Paged by cursor: no count over the ledger, and a deep page costs what the first does. The
+    # unfiltered list says how many entries it holds, from the statistics rollups.
+    filtered = any(key not in UNFILTERED_PARAMS for key in request.GET)
     return render(
         request,
         "contributions/contribution_list.html",
         {
             "filter": filterset,
-            "page": _page(request, filterset.qs),
-            "query": _query_without_page(request),
+            "page": cursor_page(request, filterset.qs),
+            "total": None if filtered else stats_reader.approved_total(),
             "types": ContributionType.choices,
         },
     )

@@ -134,6 +134,9 @@ WSGI_APPLICATION = "cartography.wsgi.application"
 # revalidates every time by default (the ETag follows the ledger version, so a 304 is cheap);
 # a positive max-age lets it serve its copy that many seconds without asking.
 HTTP_CACHE_MAX_AGE = env.int("HTTP_CACHE_MAX_AGE", default=0)
+# The server keeps the last rendered body of each public read beside its ETag and answers from it
+# while the ETag is unchanged (a re-render only after a ledger, rollup or registry change).
+HTTP_CACHE_PAGES = env.bool("HTTP_CACHE_PAGES", default=True)
 # Part of every ETag: a new release (its templates) never answers 304 to an old page.
 HTTP_CACHE_RELEASE = env("APP_RELEASE", default="")
 

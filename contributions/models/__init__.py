@@ -1,4 +1,11 @@
-from .ledger import CONTENT_FIELDS, Contribution, Contributor, ContributorEmail, ModerationEvent
+from .ledger import (
+    CONTENT_FIELDS,
+    OCCURRED_SORT,
+    Contribution,
+    Contributor,
+    ContributorEmail,
+    ModerationEvent,
+)
 from .rollups import (
     GlobalMonthlyRollup,
     GlobalStatsState,
@@ -13,6 +20,7 @@ from .rollups import (
 
 __all__ = [
     "CONTENT_FIELDS",
+    "OCCURRED_SORT",
     "Contribution",
     "Contributor",
     "ContributorEmail",

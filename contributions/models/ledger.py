@@ -1,9 +1,11 @@
 """The ledger: who contributed what to which project, and every moderation decision on it."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
 from contributions.choices import (
@@ -164,6 +166,11 @@ class ContributorEmail(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+# How lists order by date: an entry without one sorts as the earliest (a cursor cannot step over
+# NULLs). The same expression is indexed, so the list reads it from the index.
+OCCURRED_SORT = Coalesce(F("occurred_on"), Value(dt.date(1, 1, 1)))
 
 
 class Contribution(models.Model):
@@ -341,6 +348,30 @@ class Contribution(models.Model):
             models.Index(fields=["status", "type"], name="contrib_status_type"),
             models.Index(fields=["contributor", "status"], name="contrib_contributor_status"),
             models.Index(fields=["status", "-created_at", "-id"], name="contrib_status_created"),
+            # A project's approved entries in the orders its page and its filtered list read them:
+            # the first rows of an index, whatever the size of the project.
+            models.Index(
+                fields=["project", "-moderated_at", "-id"],
+                condition=Q(status="approved"),
+                name="contrib_approved_recent",
+            ),
+            models.Index(
+                fields=["project", "-created_at", "-id"],
+                condition=Q(status="approved"),
+                name="contrib_approved_new",
+            ),
+            # The public list's other orderings (by date, by title), read from either end.
+            models.Index(
+                OCCURRED_SORT.desc(),
+                F("id").desc(),
+                condition=Q(status="approved"),
+                name="contrib_approved_date",
+            ),
+            models.Index(
+                fields=["title", "id"],
+                condition=Q(status="approved"),
+                name="contrib_approved_title",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ PUBLIC_URLS = [
     ("projects:project_list", {}),
     ("projects:project_detail", {"slug": "bielik"}),
     ("openness:overview", {}),
+    ("contributions:contribution_list", {}),
     ("api:project-list", {}),
     ("api:stats-global", {}),
     ("api:project-stats", {"slug": "bielik"}),

@@ -164,3 +164,72 @@ def test_cost_does_not_grow_with_rows(page, client, project, maintainer):
     large = count(client, url)
     print(f"\n{page}, signed-in maintainer: {small} queries at 10 rows, {large} at 500")
     assert large == small
+
+
+# EVERY PAGE OF THE READ PATH, AS AN ANONYMOUS VISITOR SEES IT
+# ------------------------------------------------------------------------------
+# The pages and endpoints the benchmark times (bench/run.py): rendered (the server's copy switched
+# off), each must run as many queries with 50 approved entries behind it as with 5.
+READ_PATH = [
+    "projects:project_detail",
+    "contributions:contribution_list",
+    "governance",
+    "home",
+    "api:project-list",
+    "api:contribution-list",
+    "projects:project_list",
+    "openness:overview",
+    "api:stats-global",
+    "api:project-stats",
+]
+
+
+@pytest.mark.parametrize("name", READ_PATH)
+def test_read_path_queries_do_not_grow_with_the_ledger(name, client, project, staff, settings):
+    from contributions import stats
+
+    settings.HTTP_CACHE_PAGES = False
+    kwargs = (
+        {"slug": project.slug} if name in ("projects:project_detail", "api:project-stats") else {}
+    )
+    url = reverse(name, kwargs=kwargs)
+    counts = []
+    for grow_by in (5, 45):
+        make_entries(project, grow_by, status="approved", moderator=staff)
+        stats.refresh_project(project.pk)
+        stats.refresh_global()
+        counts.append(count(client, url))
+    print(f"\n{name}: {counts[0]} queries at 5 approved entries, {counts[1]} at 50")
+    assert counts[0] == counts[1]
+
+
+def test_the_contribution_list_pages_by_cursor_without_counting_the_ledger(client, project, staff):
+    from django.core.cache import cache
+
+    cache.clear()
+    make_entries(project, 60, status="approved", moderator=staff)
+    url = reverse("contributions:contribution_list")
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url)
+    assert not [
+        q
+        for q in queries
+        if 'FROM "contributions_contribution"' in q["sql"] and "COUNT(" in q["sql"]
+    ]
+    page = first.context["page"]
+    assert len(page) == 50
+    assert page.previous_url is None
+    assert page.next_url.startswith(f"{url}?cursor=")
+
+    second = client.get(page.next_url).context["page"]
+    assert len(second) == 10
+    assert second.next_url is None
+    seen = [c.pk for c in page] + [c.pk for c in second]
+    assert len(set(seen)) == 60 == Contribution.objects.filter(status="approved").count()
+    back = client.get(second.previous_url).context["page"]
+    assert [c.pk for c in back] == [c.pk for c in page]
+    html = client.get(f"{url}?ordering=title&limit=7").content.decode()
+    assert html.count('rel="next"') == 1
+
+    assert client.get(f"{url}?cursor=not-a-cursor").status_code == 400
