@@ -196,8 +196,8 @@ def main() -> int:
                     url, "dataset", contributions=size, largest=largest, generate=int(not reused)
                 )
             results[name]["reused"] = reused
-            print(f"== {name}: pages, one gunicorn worker", flush=True)
-            results[name]["pages"] = measure_pages(url)
+        print("== pages: one gunicorn worker per data set, requests in turn", flush=True)
+        results["pages_measured"] = measure_pages(small_url, large_url)
         if not args.pages_only:
             rows = args.generator_rows or args.contributions
             print(f"== generator: {rows:,} rows into an empty database", flush=True)
@@ -213,7 +213,7 @@ def main() -> int:
                 recreate(url, drop_only=True)
     small, large = results["small"], results["large"]
     generator = results.get("generator", {})
-    pages = page_table(small["pages"], large["pages"])
+    pages = page_table(results["pages_measured"])
     endpoints_small = endpoints_large = None
     if "endpoint_median_s" in large:
         endpoints_small = sum(small["endpoint_median_s"].values())
@@ -284,7 +284,7 @@ def main() -> int:
     path = RESULTS / f"bench-{stamp}.json"
     path.write_text(json.dumps(results, indent=2, default=str))
 
-    print_pages(pages, small["pages"], large["pages"])
+    print_pages(pages, results["pages_measured"])
     width = max(len(m) for m, *_ in rows)
     print()
     print(f"{'measure':<{width}}  {'value':>10}  {'target':>8}  met")
@@ -381,72 +381,92 @@ def request_once(port: int, path: str) -> float:
     return elapsed
 
 
-def median_ms(port: int, path: str) -> float:
-    for _ in range(PAGE_WARMUPS):
-        request_once(port, path)
-    return 1000 * statistics.median(request_once(port, path) for _ in range(PAGE_REQUESTS))
-
-
-def measure_pages(url: str) -> dict:
-    """{"served": {label: ms}, "rendered": {label: ms}, "floor": ms, "largest": slug}."""
-    slug = largest_slug(url)
-    out: dict = {"largest": slug}
-    for mode, pages_cache in (("served", True), ("rendered", False)):
-        port = free_port()
-        log = (RESULTS / f".gunicorn-{os.getpid()}.log").open("ab")
-        server = subprocess.Popen(  # noqa: S603
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "cartography.wsgi:application",
-                *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"),
-            ],
-            cwd=ROOT,
-            env=server_env(url, pages_cache=pages_cache),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+def start_server(url: str, *, pages_cache: bool, log) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "cartography.wsgi:application",
+            *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"),
+        ],
+        cwd=ROOT,
+        env=server_env(url, pages_cache=pages_cache),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while True:
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    request_once(port, FLOOR)
-                    break
-                except (OSError, SystemExit):
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("gunicorn did not answer /healthz") from None
-                    time.sleep(0.5)
-            out[mode] = {label: median_ms(port, path.format(slug=slug)) for label, path in PAGES}
-            out.setdefault("floor", median_ms(port, FLOOR))
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-            log.close()
+            request_once(port, FLOOR)
+            return server, port
+        except (OSError, SystemExit):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("gunicorn did not answer /healthz") from None
+            time.sleep(0.5)
+
+
+def measure_pages(small_url: str, large_url: str) -> dict:
+    """Both data sets served at once, one gunicorn worker each, and every URL asked of both in
+    turn (10k, 1M, then /healthz of the 1M server), so that each ratio compares requests made
+    at the same moment: on a shared machine the load drifts more between two runs than the
+    data set's size moves a page. {mode: {size: {label: ms}}, "floor": ms, "largest": slug}."""
+    slugs = {"small": largest_slug(small_url), "large": largest_slug(large_url)}
+    out: dict = {"largest": slugs}
+    with (RESULTS / f".gunicorn-{os.getpid()}.log").open("ab") as log:
+        for mode, pages_cache in (("served", True), ("rendered", False)):
+            servers = {}
+            try:
+                for size, url in (("small", small_url), ("large", large_url)):
+                    servers[size] = start_server(url, pages_cache=pages_cache, log=log)
+                ports = {size: port for size, (_, port) in servers.items()}
+                samples: dict = {"small": {}, "large": {}, "floor": []}
+                for label, path in PAGES:
+                    paths = {size: path.format(slug=slugs[size]) for size in ports}
+                    for _ in range(PAGE_WARMUPS):
+                        for size, port in ports.items():
+                            request_once(port, paths[size])
+                    for _ in range(PAGE_REQUESTS):
+                        for size, port in ports.items():
+                            samples[size].setdefault(label, []).append(
+                                request_once(port, paths[size])
+                            )
+                        samples["floor"].append(request_once(ports["large"], FLOOR))
+                out[mode] = {
+                    size: {k: 1000 * statistics.median(v) for k, v in samples[size].items()}
+                    for size in ("small", "large")
+                }
+                out.setdefault("floor", 1000 * statistics.median(samples["floor"]))
+            finally:
+                for server, _ in servers.values():
+                    os.killpg(server.pid, signal.SIGTERM)
+                    server.wait(timeout=30)
     return out
 
 
-def page_table(small: dict, large: dict) -> list[dict]:
+def page_table(pages: dict) -> list[dict]:
+    served, rendered, floor = pages["served"], pages["rendered"], pages["floor"]
     return [
         {
             "page": label,
-            "served_10k_ms": small["served"][label],
-            "served_1m_ms": large["served"][label],
-            "served_ratio": large["served"][label] / small["served"][label],
-            "served_floor": large["served"][label] / large["floor"],
-            "rendered_10k_ms": small["rendered"][label],
-            "rendered_1m_ms": large["rendered"][label],
-            "rendered_ratio": large["rendered"][label] / small["rendered"][label],
-            "rendered_floor": large["rendered"][label] / large["floor"],
+            "served_10k_ms": served["small"][label],
+            "served_1m_ms": served["large"][label],
+            "served_ratio": served["large"][label] / served["small"][label],
+            "served_floor": served["large"][label] / floor,
+            "rendered_10k_ms": rendered["small"][label],
+            "rendered_1m_ms": rendered["large"][label],
+            "rendered_ratio": rendered["large"][label] / rendered["small"][label],
+            "rendered_floor": rendered["large"][label] / floor,
         }
         for label, _ in PAGES
     ]
 
 
-def print_pages(pages: list[dict], small: dict, large: dict) -> None:
+def print_pages(pages: list[dict], measured: dict) -> None:
     print(
-        f"\nPages, median of {PAGE_REQUESTS} after {PAGE_WARMUPS} warm-ups, one gunicorn worker; "
-        f"/healthz {small['floor']:.1f} ms (10k), {large['floor']:.1f} ms (1M). "
-        f"Largest project: {large['largest']}."
+        f"\nPages, median of {PAGE_REQUESTS} after {PAGE_WARMUPS} warm-ups, one gunicorn worker "
+        f"per data set; /healthz {measured['floor']:.1f} ms. "
+        f"Largest project: {measured['largest']['large']}."
     )
     header = (
         f"{'page or endpoint':<36}{'10k ms':>8}{'1M ms':>8}{'1M/10k':>8}{'x healthz':>10}"
@@ -542,16 +562,28 @@ def generate(*, contributions: int, largest: int, rebuild: bool) -> None:
     )
 
 
+def copy_text(rows: list[tuple]) -> bytes:
+    """Rows in COPY's text format, rendered before the floor's clock starts (generated values
+    hold no tab, newline or backslash)."""
+
+    def text(value) -> str:
+        if value is None:
+            return "\\N"
+        return value.isoformat() if isinstance(value, dt.datetime) else str(value)
+
+    return "".join("\t".join(map(text, row)) + "\n" for row in rows).encode()
+
+
 def measure_generator(*, contributions: int, largest: int) -> dict:
     """The generator end to end (reference rows, Python row generation, COPY, ANALYZE) against
     the same rows by raw COPY into empty copies of the tables."""
     from django.db import connection
 
     from contributions.management.commands.generate_demo_data import (
-        CONTRIBUTIONS_COPY,
-        LINKS_COPY,
+        COLUMNS,
+        LINK_COLUMNS,
         Command,
-        copy_chunks,
+        contribution_rows,
     )
 
     out: dict = {"details": {}}
@@ -570,7 +602,7 @@ def measure_generator(*, contributions: int, largest: int) -> dict:
     # The same rows by raw COPY, into empty copies of the tables (indexes and checks included; no
     # foreign keys or triggers, so this floor is if anything optimistic).
     plan = plan_holder["plan"]
-    chunks = list(copy_chunks(plan))  # rendered before the clock starts
+    chunks = [(copy_text(r), copy_text(ls)) for r, ls in contribution_rows(plan)]  # unclocked
     with connection.cursor() as cursor:
         raw = cursor.cursor
         raw.execute("CREATE TEMP TABLE bench_copy (LIKE contributions_contribution INCLUDING ALL)")
@@ -579,15 +611,11 @@ def measure_generator(*, contributions: int, largest: int) -> dict:
             "(LIKE contributions_contribution_languages INCLUDING ALL)"
         )
         start = time.perf_counter()
-        for _count, rows, links in chunks:
-            with raw.copy(
-                CONTRIBUTIONS_COPY.replace("contributions_contribution ", "bench_copy ")
-            ) as c:
+        for rows, links in chunks:
+            with raw.copy(f"COPY bench_copy ({', '.join(COLUMNS)}) FROM STDIN") as c:
                 c.write(rows)
             if links:
-                with raw.copy(
-                    LINKS_COPY.replace("contributions_contribution_languages", "bench_links")
-                ) as c:
+                with raw.copy(f"COPY bench_links ({', '.join(LINK_COLUMNS)}) FROM STDIN") as c:
                     c.write(links)
         copy_s = time.perf_counter() - start
         raw.execute("DROP TABLE bench_copy, bench_links")

@@ -2,14 +2,19 @@
 
 `insert_rows` writes model instances that have not been saved. With `ignore_conflicts`, rows that
 would break a unique constraint are skipped (PostgreSQL: COPY into a temporary table, then one
-INSERT ... ON CONFLICT DO NOTHING). Instances get no primary key back: callers that need ids read
-them by their natural key afterwards. Must run inside the caller's transaction.
+INSERT ... ON CONFLICT DO NOTHING). Instances get no primary key back unless the caller asks for
+`with_ids`: then ids are taken from the table's sequence first and set on the instances.
+`write_rows` takes plain rows instead of instances (values as COPY's text input takes them: JSON
+as text), for a writer that makes millions of rows (the demo-data generator), where building model
+instances would cost more than the COPY itself. Must run inside the caller's transaction.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from enum import Enum
+from itertools import islice
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
@@ -49,8 +54,49 @@ def _columns(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` fresh primary keys from the table's own sequence (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def write_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Plain rows (values in the order of `columns`, the fields' column names) into `model`'s
+    table, streamed: COPY on PostgreSQL (the server stores one part while the caller makes the
+    next), bulk_create elsewhere."""
+    by_column = {f.column: f for f in model._meta.concrete_fields}
+    fields = [by_column[column] for column in columns]
+    if connection.vendor == "postgresql":
+        _copy(model, fields, rows, ignore_conflicts=False)
+        return
+    convert = [_python_value(f) for f in fields]
+    names = [f.attname for f in fields]
+    rows = iter(rows)
+    while batch := list(islice(rows, SQLITE_BATCH)):
+        model.objects.bulk_create(
+            [
+                model(**{n: c(v) for n, c, v in zip(names, convert, row, strict=True)})
+                for row in batch
+            ]
+        )
+
+
+def _python_value(field: models.Field):
+    if isinstance(field, models.JSONField):
+        return lambda value: json.loads(value) if isinstance(value, str) else value
+    return field.to_python
+
+
 def insert_rows(
-    model: type[models.Model], objs: Sequence[models.Model], *, ignore_conflicts: bool = False
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    *,
+    ignore_conflicts: bool = False,
+    with_ids: bool = False,
 ) -> None:
     if not objs:
         return
@@ -58,10 +104,16 @@ def insert_rows(
         model.objects.bulk_create(objs, batch_size=SQLITE_BATCH, ignore_conflicts=ignore_conflicts)
         return
     fields = _columns(model)
+    if with_ids:
+        for obj, pk in zip(objs, allocate_ids(model, len(objs)), strict=True):
+            obj.pk = pk
+        fields = [model._meta.pk, *fields]
     converters = _converters(fields, adding=True)
     # Values first: reading a deferred field queries, which cannot happen while COPY runs.
     rows = [[convert(obj) for convert in converters] for obj in objs]
     _copy(model, fields, rows, ignore_conflicts=ignore_conflicts)
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
 
 
 def insert_like(

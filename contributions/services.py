@@ -770,8 +770,9 @@ def contribution_record_import_batch(
         entries.append(entry)
         note = credit.get("note", "")
         notes.append(f"{note} {SELF_IMPORT_NOTE}".strip() if own else note)
-    Contribution.objects.bulk_create(entries, batch_size=500)
-    ModerationEvent.objects.bulk_create(
+    insert_rows(Contribution, entries, with_ids=True)  # the events name them
+    insert_rows(
+        ModerationEvent,
         [
             ModerationEvent(
                 contribution=entry,
@@ -782,7 +783,6 @@ def contribution_record_import_batch(
             )
             for entry, note in zip(entries, notes, strict=True)
         ],
-        batch_size=500,
     )
     if any(entry.status == S.APPROVED for entry in entries):
         _enqueue_stats(project.pk)

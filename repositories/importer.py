@@ -336,7 +336,7 @@ class Importer:
         placeholders = [
             Contributor(user=None, display_name=i.display_name, github=i.github) for i in missing
         ]
-        Contributor.objects.bulk_create(placeholders, batch_size=QUERY_CHUNK)
+        insert_rows(Contributor, placeholders, with_ids=True)  # the facts name them
         for identity, placeholder in zip(missing, placeholders, strict=True):
             found[identity.key] = placeholder.pk
         ContributorEmail.objects.bulk_create(

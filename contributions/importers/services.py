@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from contributions import identities
+from contributions.bulk import insert_rows
 from contributions.choices import ContributionSource, ContributionType
 from contributions.identities import IdentityKind
 from contributions.importers.allcontributors import (
@@ -283,6 +284,6 @@ def _contributors_for(
         )
         new.append(placeholder)
         found[key] = placeholder
-    Contributor.objects.bulk_create(new, batch_size=QUERY_CHUNK)
+    insert_rows(Contributor, new, with_ids=True)  # the credits name them
     report.contributors_created = len(new)
     return found

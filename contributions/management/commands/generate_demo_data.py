@@ -14,7 +14,8 @@ N projects of its own, marked by their slug (`demo-`) and summary, again with no
 Shapes: contributors long-tailed (a Zipf-like few do most of the work), projects long-tailed in
 size, every contribution type and lifecycle phase, dates spread over the last `--months` months,
 logged in date order. Reproducible: the same --seed on the same empty database gives the same rows.
-Rows go in by COPY on PostgreSQL and by batched INSERTs on SQLite; the rows are the same.
+Rows go in through `contributions.bulk` (COPY on PostgreSQL, bulk_create on SQLite); the rows are
+the same.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from contributions import stats
+from contributions import bulk, stats
 from contributions.choices import (
     TYPICAL_UNITS,
     ContributionSource,
@@ -232,35 +233,7 @@ def contribution_rows(plan: Plan, *, chunk: int = 20_000) -> Iterator[tuple[list
         yield rows, list(dict.fromkeys(links))
 
 
-def _text(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _sqlite_value(value):
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def copy_text(rows: list[tuple]) -> bytes:
-    """Rows in COPY's text format. Generated values hold no tab, newline or backslash."""
-    return "".join("\t".join(map(_text, row)) + "\n" for row in rows).encode()
-
-
-def copy_chunks(plan: Plan) -> Iterator[tuple[int, bytes, bytes]]:
-    """(rows in the chunk, contribution COPY text, language-link COPY text), chunk by chunk."""
-    for rows, links in contribution_rows(plan):
-        yield len(rows), copy_text(rows), copy_text(links)
-
-
-CONTRIBUTIONS_COPY = f"COPY contributions_contribution ({', '.join(COLUMNS)}) FROM STDIN"
-LINKS_COPY = "COPY contributions_contribution_languages (contribution_id, language_id) FROM STDIN"
+LINK_COLUMNS = ("contribution_id", "language_id")
 
 
 class Command(BaseCommand):
@@ -327,10 +300,7 @@ class Command(BaseCommand):
                 unit_scale=True,
                 disable=options["no_progress"],
             ) as bar:
-                if connection.vendor == "postgresql":
-                    self.copy_rows(plan, bar.update)
-                else:
-                    self.insert_rows(plan, bar.update)
+                self.write_ledger(plan, bar.update)
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Generated {plan.contributions} synthetic contributions in "
@@ -464,38 +434,32 @@ class Command(BaseCommand):
 
     # THE LEDGER ROWS: many, written in bulk
     # --------------------------------------------------------------------------
-    def copy_rows(self, plan: Plan, advance) -> None:
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-            # Ids are assigned here (the language links need them): hold off concurrent inserts.
-            raw.execute("LOCK TABLE contributions_contribution IN SHARE ROW EXCLUSIVE MODE")
-            for count, rows, links in copy_chunks(plan):
-                with raw.copy(CONTRIBUTIONS_COPY) as copy:
-                    copy.write(rows)
-                if links:
-                    with raw.copy(LINKS_COPY) as copy:
-                        copy.write(links)
-                advance(count)
-            raw.execute(
-                "SELECT setval(pg_get_serial_sequence('contributions_contribution', 'id'), "
-                "(SELECT COALESCE(MAX(id), 1) FROM contributions_contribution))"
-            )
-            # Fresh planner statistics: the rebuild that follows must not plan for an empty table.
-            raw.execute("ANALYZE contributions_contribution, contributions_contribution_languages")
+    def write_ledger(self, plan: Plan, advance) -> None:
+        """All rows in one bulk write (COPY on PostgreSQL), streamed as they are made, then the
+        language links; the ids are the plan's, so the links can name them."""
+        postgres = connection.vendor == "postgresql"
+        if postgres:
+            with connection.cursor() as cursor:
+                # Ids are assigned here: hold off concurrent inserts.
+                cursor.execute("LOCK TABLE contributions_contribution IN SHARE ROW EXCLUSIVE MODE")
+        links: list[tuple] = []
 
-    def insert_rows(self, plan: Plan, advance) -> None:
-        insert = (
-            f"INSERT INTO contributions_contribution ({', '.join(COLUMNS)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(COLUMNS))})"
-        )
-        with connection.cursor() as cursor:
-            for rows, links in contribution_rows(plan):
-                # SQLite keeps datetimes as naive UTC text, as Django writes them.
-                rows = [tuple(map(_sqlite_value, row)) for row in rows]
-                cursor.executemany(insert, rows)
-                cursor.executemany(
-                    "INSERT INTO contributions_contribution_languages "
-                    "(contribution_id, language_id) VALUES (%s, %s)",
-                    links,
-                )
+        def ledger_rows():
+            for rows, chunk_links in contribution_rows(plan):
+                links.extend(chunk_links)
+                yield from rows
                 advance(len(rows))
+
+        bulk.write_rows(Contribution, COLUMNS, ledger_rows())
+        bulk.write_rows(Contribution.languages.through, LINK_COLUMNS, links)
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence('contributions_contribution', 'id'), "
+                    "(SELECT COALESCE(MAX(id), 1) FROM contributions_contribution))"
+                )
+                # Fresh planner statistics: the rebuild that follows must not plan for an empty
+                # table.
+                cursor.execute(
+                    "ANALYZE contributions_contribution, contributions_contribution_languages"
+                )
