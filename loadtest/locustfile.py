@@ -135,8 +135,8 @@ class Visitor(_Site):
 
     @task(4)
     def contribution_list(self) -> None:
-        page = random.randint(1, 5)
-        self.page(f"/contributions/?page={page}", "page: home and lists")
+        ordering = random.choice(["", "?ordering=-date", "?ordering=title"])
+        self.page(f"/contributions/{ordering}", "page: home and lists")
 
     @task(2)
     def contributor_list(self) -> None:
@@ -204,6 +204,17 @@ class Contributor(_Site):
                 )
             else:
                 response.failure(f"logging answered {response.status_code}")
+                return
+        # Read your write: the new entry is pending, so only its author sees it; with a replica
+        # behind, the author's reads stay on the primary for a while after the write.
+        with self.client.get(
+            response.headers["Location"],
+            name="web: read own write",
+            headers=self.headers(),
+            catch_response=True,
+        ) as page:
+            if page.status_code != 200 or data["title"] not in page.text:
+                page.failure(f"the author's new entry answered {page.status_code}")
 
     @task(3)
     def log_through_the_api(self) -> None:

@@ -1,17 +1,26 @@
 """`make loadtest`: the platform under load, with nothing lost.
 
 1. A scratch PostgreSQL database (LOADTEST_DATABASE, default `cartography_loadtest`, dropped and
-   created), migrated, with the seeded map, a synthetic ledger (generate_demo_data) and load-test
-   accounts with known passwords and API tokens (loadtest/seed.py).
+   created), migrated, with the seeded map, the benchmark's synthetic ledger (generate_demo_data:
+   --contributions, default 1,000,000, over 100 synthetic projects, the largest with 50,000) and
+   load-test accounts with known passwords and API tokens (loadtest/seed.py). With --keep, a
+   database that already holds that ledger is reused (migrated, accounts added).
 2. gunicorn with production settings, a Celery worker on Redis and the Redis cache, as deployed.
+   With --replica, the database lives in a private PostgreSQL cluster of the run's own with a
+   streaming replica of it (`pg_basebackup -R`, tests/services/instances.py), and gunicorn reads
+   from the replica (DATABASE_REPLICA_URLS); the request log says which database each request
+   read from, and the report counts them.
 3. locust, headless: at least 50 users for 2 minutes (visitors browsing pages and the API,
    contributors logging work through the forms and the API, maintainers moderating).
 4. Checks: every write the load test made (each logged contribution, each decision) is in the
    database as sent; once the worker has drained its queue, every project's stored statistics
    and the global ones equal a recomputation from scratch (the oracle in
    tests/contributions/oracles.py).
-5. Prints requests per second, p50/p95/p99 per endpoint group and the 5xx count; exits non-zero
-   if any write is missing, a statistic differs, or any response was a 5xx.
+5. Read-your-writes: each contribution logged through the web form is opened at once by its
+   author (a pending entry only its author may see); anything but 200 is a violation.
+6. Prints requests per second, p50/p95/p99 per endpoint group, the 5xx count, the reads per
+   database and the read-your-writes violations; exits non-zero if any write is missing, a
+   statistic differs, a response was a 5xx or a write was not read back.
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as .ci/run starts them). Options: --users, --duration,
 --spawn-rate; the run's logs and locust's CSV stay in the printed directory.
@@ -40,6 +49,8 @@ PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379"
 # Redis database indexes of the load test's own: its queue and cache never mix with a developer's.
 BROKER_DB, CACHE_DB = 12, 11
+# The locust group of the read that follows each web write (loadtest/locustfile.py).
+READ_OWN_WRITE = "web: read own write"
 
 
 def log(message: str) -> None:
@@ -93,15 +104,29 @@ def check_services() -> None:
         raise SystemExit("[loadtest] Redis is not answering on 127.0.0.1:6379 (.ci/run starts it).")
 
 
-def recreate_database(name: str) -> None:
+def recreate_database(server: str, name: str) -> None:
     import psycopg
 
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def environment(database: str, port: int) -> dict[str, str]:
+def holds_ledger(server: str, name: str, contributions: int) -> bool:
+    """The database exists and holds the synthetic ledger of that size."""
+    import psycopg
+
+    try:
+        with psycopg.connect(f"{server}/{name}", connect_timeout=5) as conn:
+            count = conn.execute(
+                "SELECT count(*) FROM contributions_contribution WHERE source = 'synthetic'"
+            ).fetchone()[0]
+    except psycopg.Error:
+        return False
+    return count == contributions
+
+
+def environment(database: str, port: int, server: str = PG) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="cartography.settings.production",
@@ -111,7 +136,7 @@ def environment(database: str, port: int) -> dict[str, str]:
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_SITE_URL=f"http://127.0.0.1:{port}",
         DJANGO_LOG_LEVEL="WARNING",
-        DATABASE_URL=f"{PG}/{database}",
+        DATABASE_URL=f"{server}/{database}",
         DATABASE_POOL_MAX="8",
         CELERY_BROKER_URL=f"{REDIS}/{BROKER_DB}",
         CACHE_URL=f"{REDIS}/{CACHE_DB}",
@@ -207,6 +232,20 @@ def drained_and_fresh() -> bool:
     return queued == 0 and not stats.stale_project_ids() and not stats.global_is_stale()
 
 
+def reads_by_database(gunicorn_log: Path) -> dict[str, int]:
+    """Requests per database they read from, from the request log's `database` field."""
+    counts: dict[str, int] = defaultdict(int)
+    for line in gunicorn_log.read_text(errors="replace").splitlines():
+        if '"message": "request"' not in line:
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        counts[record.get("database") or "none"] += 1
+    return dict(counts)
+
+
 # REPORT
 # ------------------------------------------------------------------------------
 def report(stats_csv: Path, statuses: list[dict], duration: float) -> int:
@@ -259,7 +298,20 @@ def main() -> int:
     parser.add_argument(
         "--database", default=os.environ.get("LOADTEST_DATABASE", "cartography_loadtest")
     )
-    parser.add_argument("--demo-contributions", type=int, default=5000)
+    parser.add_argument(
+        "--contributions",
+        type=int,
+        default=1_000_000,
+        help="Synthetic contributions of the data set (the benchmark's shape).",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="Reuse the database if it holds that data set."
+    )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="A private primary with a streaming replica; reads go to the replica.",
+    )
     parser.add_argument("--web-workers", type=int, default=min(2 * (os.cpu_count() or 1) + 1, 5))
     args = parser.parse_args()
     if args.users < 1:
@@ -268,32 +320,70 @@ def main() -> int:
     check_services()
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="loadtest-"))
-    env = environment(args.database, port)
     log(f"working directory: {workdir}")
+    primary = None
+    server = PG
+    if args.replica:
+        sys.path.insert(0, str(ROOT))
+        from tests.services.instances import PrivatePostgres
 
-    log(f"database {args.database}: recreate, migrate, seed")
-    recreate_database(args.database)
-    redis_cli("-n", str(BROKER_DB), "flushdb")
-    redis_cli("-n", str(CACHE_DB), "flushdb")
+        clusters = workdir / "clusters"
+        clusters.mkdir()
+        primary = PrivatePostgres(clusters).init()
+        primary.start()
+        server = primary.url("").rstrip("/")
+        log(f"private primary on port {primary.port}")
+    env = environment(args.database, port, server)
+    try:
+        return run_load(args, env, workdir, port, server, primary)
+    finally:
+        if primary is not None and primary.running():
+            primary.stop()
+
+
+def build(args, env: dict[str, str], server: str) -> None:
+    if args.keep and holds_ledger(server, args.database, args.contributions):
+        log(f"database {args.database}: kept, {args.contributions:,} synthetic contributions")
+        manage(env, "migrate", "--noinput", "-v", "0")
+        return
+    log(f"database {args.database}: recreate, migrate, seed, {args.contributions:,} contributions")
+    recreate_database(server, args.database)
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "load_cartography")
     manage(
         env,
         "generate_demo_data",
-        "--contributions",
-        str(args.demo_contributions),
-        "--projects",
-        "8",
-        "--contributors",
-        "300",
-        "--seed",
-        "1",
-        "--no-progress",
+        *("--contributions", str(args.contributions), "--synthetic-projects", "100"),
+        *("--contributors", "20000", "--seed", "7", "--approved-share", "0.95"),
+        *("--largest-project", str(min(50_000, args.contributions // 2)), "--no-progress"),
     )
+
+
+def run_load(args, env, workdir: Path, port: int, server: str, primary) -> int:
+    redis_cli("-n", str(BROKER_DB), "flushdb")
+    redis_cli("-n", str(CACHE_DB), "flushdb")
+    build(args, env, server)
     manage(env, "collectstatic", "--noinput", "-v", "0")
     accounts = workdir / "accounts.json"
     run([sys.executable, "loadtest/seed.py", "--output", str(accounts)], env)
+    web_env = dict(env)
+    replica = None
+    if primary is not None:
+        from tests.services.instances import PrivateReplica
 
+        replica = PrivateReplica(primary.base).init_from(primary)
+        replica.start()
+        log(f"streaming replica on port {replica.port}")
+        web_env["DATABASE_REPLICA_URLS"] = replica.url(args.database)
+        web_env["DJANGO_LOG_LEVEL"] = "INFO"  # the request lines name the database read
+    try:
+        return serve_and_load(args, env, web_env, workdir, port, accounts)
+    finally:
+        if replica is not None and replica.running():
+            replica.stop()
+
+
+def serve_and_load(args, env, web_env, workdir: Path, port: int, accounts: Path) -> int:
     web = worker = None
     try:
         web = start(
@@ -303,7 +393,7 @@ def main() -> int:
                 *("--bind", f"127.0.0.1:{port}", "--workers", str(args.web_workers)),
                 *("--timeout", "60"),
             ],
-            env,
+            web_env,
             workdir / "gunicorn.log",
         )
         worker = start(
@@ -361,16 +451,25 @@ def main() -> int:
         stop(web)
         stop(worker)
 
-    failures = report(workdir / "locust_stats.csv", json.loads(statuses_path.read_text()), duration)
+    statuses = json.loads(statuses_path.read_text())
+    failures = report(workdir / "locust_stats.csv", statuses, duration)
+    read_back = [e for e in statuses if e["group"] == READ_OWN_WRITE]
+    violations = sum(e["count"] for e in read_back if e["status"] != 200)
     print()
     for name, value in counts.items():
         print(f"{name:<22}{value:>8}")
+    print(f"{'own writes read back':<22}{sum(e['count'] for e in read_back):>8}")
+    print(f"{'read-your-writes fails':<22}{violations:>8}")
+    if "DATABASE_REPLICA_URLS" in web_env:
+        for database, requests in sorted(reads_by_database(workdir / "gunicorn.log").items()):
+            print(f"{'requests read from ' + database:<22}{requests:>8}")
     print(f"{'stats caught up':<22}{'yes' if caught_up else 'NO':>8}")
     print(f"{'stats exact':<22}{'yes' if not differences else 'NO':>8}")
     for difference in differences[:20]:
         log(f"DIFFERS: {difference}")
     ok = (
         failures == 0
+        and violations == 0
         and counts["writes found"] == counts["writes made"]
         and counts["writes made"] > 0
         and caught_up
