@@ -348,7 +348,9 @@ def server_env(url: str, *, pages_cache: bool) -> dict[str, str]:
         DJANGO_LOG_LEVEL="WARNING",
         DATABASE_URL=url,
         CELERY_BROKER_URL=broker,
-        CACHE_URL=os.environ.get("CACHE_URL", broker),
+        # A key prefix per data set: the two servers run side by side on one Redis, and each page's
+        # copy must be the one of its own database.
+        CACHE_URL=f"{os.environ.get('CACHE_URL', broker)}?key_prefix={urlsplit(url).path[1:]}",
         HTTP_CACHE_PAGES="true" if pages_cache else "false",
         API_THROTTLE_ANON="1000000/min",
         API_THROTTLE_USER="1000000/min",
