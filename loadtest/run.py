@@ -47,8 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379"
-# Redis database indexes of the load test's own: its queue and cache never mix with a developer's.
-BROKER_DB, CACHE_DB = 12, 11
+# Redis database indexes of the load test's own: its queue and cache never mix with a developer's
+# (LOADTEST_BROKER_DB and LOADTEST_CACHE_DB choose others; the run flushes both).
+BROKER_DB = int(os.environ.get("LOADTEST_BROKER_DB", "12"))
+CACHE_DB = int(os.environ.get("LOADTEST_CACHE_DB", "11"))
 # The locust group of the read that follows each web write (loadtest/locustfile.py).
 READ_OWN_WRITE = "web: read own write"
 
