@@ -145,13 +145,6 @@ PATHS: dict[str, str] = {
     "repositories/importer.py::Importer._prune": (
         "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
     ),
-    # Raw SQL into the ledger: synthetic people have no account, and the trigger holds anyway.
-    "contributions/management/commands/generate_demo_data.py::Command.copy_rows": (
-        "test_demo_data_credits_nobody_who_moderates"
-    ),
-    "contributions/management/commands/generate_demo_data.py::Command.insert_rows": (
-        "test_demo_data_credits_nobody_who_moderates"
-    ),
     # Entry points: pages, API methods, admin actions, jobs, commands.
     "contributions/views.py::contribution_create": "test_logging_creates_undecided_entries",
     "contributions/views.py::contribution_withdraw": (
