@@ -229,7 +229,7 @@ def test_the_contribution_list_pages_by_cursor_without_counting_the_ledger(clien
     assert len(set(seen)) == 60 == Contribution.objects.filter(status="approved").count()
     back = client.get(second.previous_url).context["page"]
     assert [c.pk for c in back] == [c.pk for c in page]
-    html = client.get(f"{url}?ordering=title&limit=7").content.decode()
+    html = client.get(f"{url}?ordering=title&page_size=7").content.decode()
     assert html.count('rel="next"') == 1
 
     assert client.get(f"{url}?cursor=not-a-cursor").status_code == 400
