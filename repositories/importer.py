@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from contributions.bulk import insert_like
+from contributions.bulk import insert_like, insert_rows
 from contributions.choices import ContributionType
 from contributions.identities import IdentityKind, credit_holders, normalize
 from contributions.models import Contributor, ContributorEmail

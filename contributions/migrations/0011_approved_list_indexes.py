@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contributions", "0009_statistics_deltas"),
+        ("contributions", "0010_source_rollups"),
         ("projects", "0003_motrecord_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
