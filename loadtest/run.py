@@ -329,8 +329,9 @@ def main() -> int:
         sys.path.insert(0, str(ROOT))
         from tests.services.instances import PrivatePostgres
 
-        clusters = workdir / "clusters"
-        clusters.mkdir()
+        # A directory of its own beside the working one (which only this user may enter): the
+        # clusters run as the system's `postgres` account.
+        clusters = Path(tempfile.mkdtemp(prefix="loadtest-clusters-"))
         primary = PrivatePostgres(clusters).init()
         primary.start()
         server = primary.url("").rstrip("/")
