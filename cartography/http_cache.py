@@ -11,7 +11,8 @@ what the page shows:
 - the rollups: when the project's summary (or every summary and the global state) was last
   written, so a page rendered between an approval's commit and its job is not kept after the job;
 - the registry: a generation token bumped by every save or delete of a registry row (projects,
-  organisations, artifacts, openness, governance history) and of a contributor profile, plus the
+  organisations, artifacts, openness, governance history), of a contributor profile and of a
+  repository source (added, removed, its totals after a sync), plus the
   count and last `updated_at` of the projects;
 - the day (the 30 and 90 day activity windows move with it), the release, and the Accept header
   (the API answers JSON or its browsable page).
@@ -69,7 +70,10 @@ PUBLIC_API_PREFIXES = ("api:stats", "api:project-stats", "api:map", "api:opennes
 
 REGISTRY_GENERATION_KEY = "http-cache:registry-generation"
 REGISTRY_APPS = frozenset({"projects"})
-REGISTRY_MODELS = frozenset({("contributions", "contributor")})
+# A repository source's row carries what the project page shows of it (its totals, its last sync).
+REGISTRY_MODELS = frozenset(
+    {("contributions", "contributor"), ("repositories", "repositorysource")}
+)
 SAFE = frozenset({"GET", "HEAD"})
 
 

@@ -113,6 +113,31 @@ def test_a_registry_change_renders_the_page_again(client, project):
     assert "Bielik Renamed" in response.content.decode()
 
 
+def test_a_repository_source_added_or_synced_renders_the_project_page_again(client, project):
+    """A source added (or its totals moved by a sync) changes no ledger version until its work is
+    credited; the project page still shows it at once."""
+    from repositories.models import RepositorySource
+
+    url = project.get_absolute_url()
+    first, _ = get(client, url)
+    assert "example-org/example-model" not in first.content.decode()
+
+    source = RepositorySource.objects.create(
+        project=project,
+        url="https://github.com/example-org/example-model",
+        host="github",
+        kind="code",
+    )
+    added, _ = get(client, url)
+    assert added.context is not None  # rendered again, not the kept copy
+    assert "example-org/example-model" in added.content.decode()
+
+    source.commits = 7
+    source.save()
+    synced, _ = get(client, url)
+    assert synced.context is not None
+
+
 def test_each_representation_and_query_has_its_own_copy(client, project):
     url = reverse("api:project-list")
     as_json, _ = get(client, url, HTTP_ACCEPT="application/json")
