@@ -82,3 +82,52 @@ def test_allocation_is_long_tailed_and_exact(total, parts, largest):
     assert sizes[1:] == sorted(sizes[1:], reverse=True)
     if largest is not None:
         assert sizes[0] == largest
+
+
+def foreign_keys():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) "
+            "ORDER BY 1, 2",
+            [[Contribution._meta.db_table, Contribution.languages.through._meta.db_table]],
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.postgresql
+def test_a_large_load_checks_the_foreign_keys_once_and_keeps_them(monkeypatch):
+    from contributions.management.commands import generate_demo_data
+
+    before = foreign_keys()
+    assert len(before) == 7  # five from the ledger, two from its language links
+    monkeypatch.setattr(generate_demo_data, "FOREIGN_KEYS_ONCE_FROM", 100)
+    generate(n=600)
+    assert Contribution.objects.count() == 600
+    assert foreign_keys() == before  # same names, same definitions (deferrable as Django made them)
+    assert_rollups_exact()
+
+
+@pytest.mark.postgresql
+def test_a_large_load_naming_a_missing_parent_fails_whole(monkeypatch):
+    from django.db import IntegrityError
+
+    from contributions.management.commands import generate_demo_data
+
+    before = foreign_keys()
+    monkeypatch.setattr(generate_demo_data, "FOREIGN_KEYS_ONCE_FROM", 100)
+    original = generate_demo_data.Command.make_plan
+
+    def plan_naming_a_missing_contributor(self, **options):
+        plan = original(self, **options)
+        plan.contributor_ids[0] = max(plan.contributor_ids) + 1000
+        return plan
+
+    monkeypatch.setattr(generate_demo_data.Command, "make_plan", plan_naming_a_missing_contributor)
+    with pytest.raises(IntegrityError, match="contributor_id"):
+        generate(n=600)
+    assert not Contribution.objects.exists()
+    assert not Contributor.objects.exists()
+    assert foreign_keys() == before
