@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -348,6 +348,7 @@ def refresh_project(project_id: int) -> bool:
             project_id=project_id
         )
         computed = compute_project(project_id, today=today)
+        sources = compute_source_rollups(project_id)
     with transaction.atomic():
         summary, _ = ProjectStatsSummary.objects.select_for_update().get_or_create(
             project_id=project_id,
@@ -358,6 +359,7 @@ def refresh_project(project_id: int) -> bool:
         _write_cells(project_id, computed["cells"])
         ProjectContributorRollup.objects.filter(project_id=project_id).delete()
         _write_contributor_rollups(project_id, computed["contributors"])
+        _write_source_rollups(project_id, sources)
         for name, value in computed["summary"].items():
             setattr(summary, name, value)
         summary.ledger_version = version
@@ -366,7 +368,6 @@ def refresh_project(project_id: int) -> bool:
         summary.save()
         StatsDelta.objects.filter(project_id=project_id, version__lte=version).delete()
     apply_deltas(project_id)
-    refresh_source_rollups(project_id)
     return True
 
 
@@ -388,11 +389,12 @@ def _write_contributor_rollups(project_id: int, rows: Iterable[tuple]) -> None:
     )
 
 
-def refresh_source_rollups(project_id: int) -> None:
-    """A project's approved work by source (`ProjectSourceRollup`): one GROUP BY, its own
-    function so the summary's computation (and its incremental path) stays as it is."""
+def compute_source_rollups(project_id: int) -> list[ProjectSourceRollup]:
+    """A project's approved work by source (`ProjectSourceRollup`), one GROUP BY. Written with
+    the summary, at the same ledger version (`refresh_project`), and folded from the deltas after
+    it (`_fold_sources`)."""
     repository = Q(source=ContributionSource.REPOSITORY)
-    rows = [
+    return [
         ProjectSourceRollup(
             project_id=project_id,
             source=row["source"],
@@ -415,9 +417,11 @@ def refresh_source_rollups(project_id: int) -> None:
         )
         .order_by()
     ]
-    with transaction.atomic():
-        ProjectSourceRollup.objects.filter(project_id=project_id).delete()
-        ProjectSourceRollup.objects.bulk_create(rows)
+
+
+def _write_source_rollups(project_id: int, rows: list[ProjectSourceRollup]) -> None:
+    ProjectSourceRollup.objects.filter(project_id=project_id).delete()
+    ProjectSourceRollup.objects.bulk_create(rows)
 
 
 def _write_cells(project_id: int, cells: Mapping[tuple, tuple]) -> None:
@@ -567,6 +571,7 @@ def _fold(project_id: int, summary: ProjectStatsSummary, changes: list, *, today
         tagged += sign * bool(fp["l"])
         underrepresented += sign * any(levels[code][1] for code in fp["l"])
     _fold_cells(project_id, cells, cell_people)
+    _fold_sources(project_id, changes)
     _rewrite_contributor_rollups(project_id, people)
     quantities: dict[str, Decimal] = dict(
         ProjectMonthlyRollup.objects.filter(project_id=project_id)
@@ -590,16 +595,28 @@ def _fold(project_id: int, summary: ProjectStatsSummary, changes: list, *, today
         quantities=quantities,
         language_info=language_details(languages),
     )
-    fields.update(contributor_fields(project_id, today=today))
+    moved_types = {fp["t"] for _, fp in changes}
+    fields.update(contributor_fields(project_id, today=today, types=moved_types))
+    by_type = {
+        type_: factor
+        for type_, factor in summary.absence_factor_by_type.items()
+        if type_ not in moved_types
+    }
+    by_type.update(fields["absence_factor_by_type"])
+    fields["absence_factor_by_type"] = {type_: by_type[type_] for type_ in sorted(by_type)}
     for name, value in fields.items():
         setattr(summary, name, value)
 
 
-def contributor_fields(project_id: int, *, today: dt.date) -> dict[str, Any]:
+def contributor_fields(
+    project_id: int, *, today: dt.date, types: Collection[str] | None = None
+) -> dict[str, Any]:
     """The summary fields over all of a project's contributors (`summary_fields` computes the
     same from raw counts), aggregated by the database from the compact contributor rollup, so an
     approval's cost does not grow with the project's contributors either. The absence factor is
-    the rank at which the running sum of counts, largest first, reaches half of the total."""
+    the rank at which the running sum of counts, largest first, reaches half of the total.
+    `types` limits the absence factors by type to those types (the ones a fold moved; the others
+    cannot have changed): a type absent from the result has no approved work left."""
     since_30 = (today - dt.timedelta(days=29)).isoformat()
     since_90 = (today - dt.timedelta(days=89)).isoformat()
     with connection.cursor() as cursor:
@@ -622,23 +639,27 @@ def contributor_fields(project_id: int, *, today: dt.date) -> dict[str, Any]:
             [project_id, since_30, today.isoformat(), since_90, today.isoformat()],
         )
         contributors, active_30, active_90, absence = cursor.fetchone()
-        cursor.execute(
-            """
-            WITH typed AS (
-                SELECT type, contributor_id, SUM(contributions) AS n
-                FROM contributions_projectcontributorrollup
-                WHERE project_id = %s GROUP BY type, contributor_id),
-            ranked AS (
-                SELECT type, ROW_NUMBER() OVER (PARTITION BY type ORDER BY n DESC) AS rank,
-                       SUM(n) OVER (PARTITION BY type ORDER BY n DESC
-                                    ROWS UNBOUNDED PRECEDING) AS running,
-                       SUM(n) OVER (PARTITION BY type) AS total
-                FROM typed)
-            SELECT type, MIN(rank) FROM ranked WHERE 2 * running >= total GROUP BY type
-            """,
-            [project_id],
-        )
-        by_type = dict(cursor.fetchall())
+        by_type: dict[str, int] = {}
+        if types is None or types:
+            # Only placeholders are joined into the text; the types go as parameters.
+            only_types = "" if types is None else f"AND type IN ({', '.join(['%s'] * len(types))})"
+            cursor.execute(
+                f"""
+                WITH typed AS (
+                    SELECT type, contributor_id, SUM(contributions) AS n
+                    FROM contributions_projectcontributorrollup
+                    WHERE project_id = %s {only_types} GROUP BY type, contributor_id),
+                ranked AS (
+                    SELECT type, ROW_NUMBER() OVER (PARTITION BY type ORDER BY n DESC) AS rank,
+                           SUM(n) OVER (PARTITION BY type ORDER BY n DESC
+                                        ROWS UNBOUNDED PRECEDING) AS running,
+                           SUM(n) OVER (PARTITION BY type) AS total
+                    FROM typed)
+                SELECT type, MIN(rank) FROM ranked WHERE 2 * running >= total GROUP BY type
+                """,  # noqa: S608
+                [project_id, *sorted(types or ())],
+            )
+            by_type = dict(cursor.fetchall())
         cursor.execute(
             """
             SELECT month, COUNT(*) FROM (
@@ -721,6 +742,49 @@ def _fold_cells(project_id: int, cells: Mapping[tuple, list], cell_people: Count
             if key[3]:
                 cell.quantity += quantity
             cell.save(update_fields=["contributions", "contributors", "quantity"])
+
+
+def _fold_sources(project_id: int, changes: list) -> None:
+    """Move the project's work by source as `_fold_cells` moves its cells. Line counts are
+    repository work's alone and not in the footprints: a change to repository work recomputes the
+    project's sources instead (at the locked version, so still exact)."""
+    if any(fp["s"] == ContributionSource.REPOSITORY for _, fp in changes):
+        _write_source_rollups(project_id, compute_source_rollups(project_id))
+        return
+    moved: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # entries, non-code entries
+    source_people: Counter[tuple[str, int]] = Counter()
+    for sign, fp in changes:
+        moved[fp["s"]][0] += sign
+        moved[fp["s"]][1] += sign * (fp["t"] not in CODE_TYPES)
+        source_people[(fp["s"], fp["c"])] += sign
+    people_change: Counter[str] = Counter()
+    for (source, contributor_id), net in source_people.items():
+        if net:
+            entries = _approved(project_id).filter(contributor_id=contributor_id, source=source)
+            after = entries.count()
+            people_change[source] += (after > 0) - (after - net > 0)
+    existing = {
+        row.source: row
+        for row in ProjectSourceRollup.objects.filter(project_id=project_id, source__in=moved)
+    }
+    for source, (n, non_code) in moved.items():
+        row = existing.get(source)
+        if row is None:
+            if n:
+                ProjectSourceRollup.objects.create(
+                    project_id=project_id,
+                    source=source,
+                    contributions=n,
+                    contributors=people_change[source],
+                    non_code_contributions=non_code,
+                )
+        elif row.contributions + n == 0:
+            row.delete()
+        elif n or non_code or people_change[source]:
+            row.contributions += n
+            row.contributors += people_change[source]
+            row.non_code_contributions += non_code
+            row.save(update_fields=["contributions", "contributors", "non_code_contributions"])
 
 
 def _rewrite_contributor_rollups(project_id: int, people: set[int]) -> None:

@@ -40,11 +40,7 @@ def refresh_project_stats(project_id: int) -> None:
     the global rollups to follow."""
     from contributions import stats
 
-    if stats.apply_deltas(project_id):
-        # The work by source is its own small rollup, not folded from the deltas.
-        stats.refresh_source_rollups(project_id)
-        request_global_refresh()
-    elif stats.refresh_project(project_id):
+    if stats.apply_deltas(project_id) or stats.refresh_project(project_id):
         request_global_refresh()
 
 

@@ -308,8 +308,8 @@ class StatsDelta(models.Model):
 class ProjectSourceRollup(models.Model):
     """A project's approved work by where it comes from (the entry's source: the web form, the
     API, an import such as a credit list or a model card, a repository's history, generated demo
-    data), so every page can say which numbers rest on what. Written by
-    `contributions.stats.refresh_source_rollups` beside the project's other rollups."""
+    data), so every page can say which numbers rest on what. Written beside the project's other
+    rollups by `contributions.stats` (recomputed with them, folded from the same deltas)."""
 
     project = models.ForeignKey(
         "projects.Project",

@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contributions import services, stats, tasks
-from contributions.choices import ContributionSource, LifecyclePhase
+from contributions.choices import CODE_TYPES, ContributionSource, LifecyclePhase
 from contributions.models import (
     Contribution,
     ProjectContributorRollup,
     ProjectLedgerVersion,
+    ProjectSourceRollup,
     ProjectStatsSummary,
     StatsDelta,
 )
@@ -62,6 +63,35 @@ def _assert_contributor_rollups_exact(project_id: int) -> None:
         key=str,
     )
     assert stored == sorted(stats.compute_project(project_id)["contributors"], key=str)
+
+
+def _assert_source_rollups_exact(project_id: int) -> None:
+    """The work by source equals a walk over the approved entries (no GROUP BY)."""
+    expected: dict[str, list] = {}
+    for entry in Contribution.objects.filter(project_id=project_id, status="approved"):
+        row = expected.setdefault(entry.source, [0, set(), 0, 0, 0, 0])
+        row[0] += 1
+        row[1].add(entry.contributor_id)
+        row[2] += entry.type not in CODE_TYPES
+        if entry.source == ContributionSource.REPOSITORY and entry.quantity is not None:
+            row[3] += int(entry.quantity)
+        row[4] += entry.lines_added or 0
+        row[5] += entry.lines_removed or 0
+    stored = {
+        row.source: (
+            row.contributions,
+            row.contributors,
+            row.non_code_contributions,
+            row.commits,
+            row.lines_added,
+            row.lines_removed,
+        )
+        for row in ProjectSourceRollup.objects.filter(project_id=project_id)
+    }
+    assert stored == {
+        source: (n, len(people), non_code, commits, added, removed)
+        for source, (n, people, non_code, commits, added, removed) in expected.items()
+    }
 
 
 fields = st.fixed_dictionaries(
@@ -178,6 +208,7 @@ def test_delta_equals_recompute_for_any_sequence(
         stats.refresh_global()  # the global rollups follow by their own (debounced) job
         assert_rollups_exact([project.pk])
         _assert_contributor_rollups_exact(project.pk)
+        _assert_source_rollups_exact(project.pk)
         assert not StatsDelta.objects.filter(project=project).exists()
         transaction.set_rollback(True)
 
@@ -254,6 +285,7 @@ def test_concurrent_approvals_in_one_project_lose_no_update():
     assert stats.apply_deltas(project.pk)
     assert project_rollups(project.pk) == oracle_project(project.pk)
     _assert_contributor_rollups_exact(project.pk)
+    _assert_source_rollups_exact(project.pk)
     summary = ProjectStatsSummary.objects.get(project=project)
     assert summary.contributions == 4 + APPROVERS
     assert summary.ledger_version == ProjectLedgerVersion.objects.get(project=project).version
