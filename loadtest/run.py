@@ -250,6 +250,53 @@ def reads_by_database(gunicorn_log: Path) -> dict[str, int]:
 
 # REPORT
 # ------------------------------------------------------------------------------
+# CPU ACCOUNTING: where the machine's time went during the load (Linux /proc)
+# ------------------------------------------------------------------------------
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def machine_cpu() -> tuple[float, float]:
+    """The machine's busy and total CPU seconds since boot, over all cores (/proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields) - idle) / TICK, sum(fields) / TICK
+
+
+def cpu_by_session(sessions: dict[int, str]) -> dict[str, float]:
+    """CPU seconds used so far by the processes of each named session (gunicorn and the worker
+    run in sessions of their own) and by every PostgreSQL process, from /proc/<pid>/stat."""
+    used: dict[str, float] = defaultdict(float)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        rest = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(rest[11]) + int(rest[12])) / TICK  # utime, stime
+        session = int(rest[3])
+        if session in sessions:
+            used[sessions[session]] += seconds
+        elif comm == "postgres":
+            used["postgres (all clients)"] += seconds
+    return used
+
+
+def report_cpu(before: dict, after: dict, seconds: float) -> None:
+    busy = after["machine"][0] - before["machine"][0]
+    total = after["machine"][1] - before["machine"][1]
+    cores = os.cpu_count() or 1
+    print(
+        f"\nCPU during the load: the machine {100 * busy / total:.0f}% busy "
+        f"({busy:.0f} of {total:.0f} CPU s over {cores} cores in {seconds:.0f} s)"
+    )
+    for name in sorted(after["groups"]):
+        used = after["groups"][name] - before["groups"].get(name, 0.0)
+        print(f"  {name:<24}{used:>7.0f} CPU s  ({used / seconds:.2f} cores)")
+
+
 def report(stats_csv: Path, statuses: list[dict], duration: float) -> int:
     rows = list(csv.DictReader(stats_csv.open()))
     by_group: dict[str, dict] = {row["Name"]: row for row in rows}
@@ -421,6 +468,9 @@ def serve_and_load(args, env, web_env, workdir: Path, port: int, accounts: Path)
             "LOADTEST_STATUS": str(statuses_path),
         }
         log(f"locust: {args.users} users for {args.duration}")
+        sessions = {web.pid: "gunicorn", worker.pid: "celery worker"}
+        cpu_before = {"machine": machine_cpu(), "groups": cpu_by_session(sessions)}
+        locust_before = os.times()
         started = time.monotonic()
         subprocess.run(  # noqa: S603
             [
@@ -435,6 +485,14 @@ def serve_and_load(args, env, web_env, workdir: Path, port: int, accounts: Path)
             check=True,
         )
         duration = time.monotonic() - started
+        locust_after = os.times()
+        cpu_after = {"machine": machine_cpu(), "groups": cpu_by_session(sessions)}
+        cpu_after["groups"]["locust (load generator)"] = (
+            locust_after.children_user
+            + locust_after.children_system
+            - locust_before.children_user
+            - locust_before.children_system
+        )
 
         # Verify in this process, against the load test's database.
         os.environ.update(env)
@@ -456,6 +514,7 @@ def serve_and_load(args, env, web_env, workdir: Path, port: int, accounts: Path)
 
     statuses = json.loads(statuses_path.read_text())
     failures = report(workdir / "locust_stats.csv", statuses, duration)
+    report_cpu(cpu_before, cpu_after, duration)
     read_back = [e for e in statuses if e["group"] == READ_OWN_WRITE]
     violations = sum(e["count"] for e in read_back if e["status"] != 200)
     print()
