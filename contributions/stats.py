@@ -620,10 +620,13 @@ def contributor_fields(
     since_30 = (today - dt.timedelta(days=29)).isoformat()
     since_90 = (today - dt.timedelta(days=89)).isoformat()
     with connection.cursor() as cursor:
+        # One pass over the people: a row per month of first contributions (the new
+        # contributors), each with its people active in 30 and 90 days, and the absence factor.
         cursor.execute(
             """
             WITH people AS (
-                SELECT contributor_id, SUM(contributions) AS n, MAX(last_day) AS last_day
+                SELECT contributor_id, SUM(contributions) AS n, MIN(first_day) AS first_day,
+                       MAX(last_day) AS last_day
                 FROM contributions_projectcontributorrollup WHERE project_id = %s
                 GROUP BY contributor_id),
             ranked AS (
@@ -631,14 +634,20 @@ def contributor_fields(
                        SUM(n) OVER (ORDER BY n DESC ROWS UNBOUNDED PRECEDING) AS running,
                        SUM(n) OVER () AS total
                 FROM people)
-            SELECT (SELECT COUNT(*) FROM people),
-                   (SELECT COUNT(*) FROM people WHERE last_day BETWEEN %s AND %s),
-                   (SELECT COUNT(*) FROM people WHERE last_day BETWEEN %s AND %s),
+            SELECT SUBSTR(CAST(first_day AS TEXT), 1, 7) AS month, COUNT(*),
+                   SUM(CASE WHEN last_day BETWEEN %s AND %s THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN last_day BETWEEN %s AND %s THEN 1 ELSE 0 END),
                    (SELECT MIN(rank) FROM ranked WHERE 2 * running >= total)
+            FROM people GROUP BY month ORDER BY month
             """,
             [project_id, since_30, today.isoformat(), since_90, today.isoformat()],
         )
-        contributors, active_30, active_90, absence = cursor.fetchone()
+        months = cursor.fetchall()
+        new_by_month = {month: n for month, n, *_ in months}
+        contributors = sum(n for _, n, *_ in months)
+        active_30 = sum(int(active) for _, _, active, _, _ in months)
+        active_90 = sum(int(active) for _, _, _, active, _ in months)
+        absence = months[0][4] if months else None
         by_type: dict[str, int] = {}
         if types is None or types:
             # Only placeholders are joined into the text; the types go as parameters.
@@ -660,17 +669,6 @@ def contributor_fields(
                 [project_id, *sorted(types or ())],
             )
             by_type = dict(cursor.fetchall())
-        cursor.execute(
-            """
-            SELECT month, COUNT(*) FROM (
-                SELECT SUBSTR(CAST(MIN(first_day) AS TEXT), 1, 7) AS month
-                FROM contributions_projectcontributorrollup
-                WHERE project_id = %s GROUP BY contributor_id) AS firsts
-            GROUP BY month ORDER BY month
-            """,
-            [project_id],
-        )
-        new_by_month = dict(cursor.fetchall())
         cursor.execute(
             "SELECT affiliation_id, SUM(contributions) FROM contributions_projectcontributorrollup "
             "WHERE project_id = %s GROUP BY affiliation_id",
