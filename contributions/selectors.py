@@ -5,11 +5,21 @@ from django.db.models import Count, Q, QuerySet, Sum
 from contributions.choices import CODE_TYPES, ContributionSource, ContributionStatus
 from contributions.models import Contribution, Contributor, ModerationEvent
 from contributions.permissions import PUBLIC_PROFILE
+from projects.models import Maintainership
+
+
+def _maintained_project_ids(user) -> QuerySet:
+    return Maintainership.objects.filter(user=user).values("project_id")
 
 
 def contributions_visible_to(user) -> QuerySet[Contribution]:
     """Approved entries for everyone; the caller's own entries, their projects' entries (as
-    maintainer) and everything (as staff) besides."""
+    maintainer) and everything (as staff) besides.
+
+    The caller's people and projects are subqueries, not joins: a join can repeat an entry, and
+    the DISTINCT that removes the repeats sorts every visible row of the ledger before the first
+    page can be cut (5 s at 1M entries); a subquery repeats nothing and lets an index give the
+    page in order."""
     qs = Contribution.objects.all()
     if not user.is_authenticated:
         return qs.filter(status=ContributionStatus.APPROVED)
@@ -17,9 +27,9 @@ def contributions_visible_to(user) -> QuerySet[Contribution]:
         return qs
     return qs.filter(
         Q(status=ContributionStatus.APPROVED)
-        | Q(contributor__user=user)
-        | Q(project__maintainerships__user=user)
-    ).distinct()
+        | Q(contributor_id__in=Contributor.objects.filter(user=user).values("pk"))
+        | Q(project_id__in=_maintained_project_ids(user))
+    )
 
 
 def contributions_moderated_by(user) -> QuerySet[Contribution]:
@@ -31,7 +41,7 @@ def contributions_moderated_by(user) -> QuerySet[Contribution]:
         return qs.none()
     if user.is_staff:
         return qs
-    return qs.filter(project__maintainerships__user=user)
+    return qs.filter(project_id__in=_maintained_project_ids(user))
 
 
 def contribution_list(user) -> QuerySet[Contribution]:
@@ -55,7 +65,7 @@ def moderation_queue(user) -> QuerySet[Contribution]:
     """Pending entries of the projects the user maintains (all projects for staff), oldest first."""
     qs = Contribution.objects.filter(status=ContributionStatus.PENDING)
     if not user.is_staff:
-        qs = qs.filter(project__maintainerships__user=user)
+        qs = qs.filter(project_id__in=_maintained_project_ids(user))
     return (
         qs.exclude(contributor__user=user)
         .select_related("project", "artifact", "contributor")
