@@ -1,7 +1,8 @@
 """The aggregation, written once: CHAOSS health metrics as pure functions, the per-project refresh
-and the global refresh the jobs run, the reconciliation that finds stale rollups, and the
-streaming full rebuild. This module computes and writes the rollups; `contributions.stats_reader`
-is the one module that reads them (for the API, the pages, the template tags and the snapshot).
+and the global refresh the jobs run, the reconciliation that finds stale rollups, and the full
+rebuild (set-based on PostgreSQL). This module computes and writes the rollups;
+`contributions.stats_reader` is the one module that reads them (for the API, the pages, the
+template tags and the snapshot).
 
 The refresh aggregates in the database (GROUP BY). The tests compare what it writes with an
 independent computation that walks the approved rows in Python with no GROUP BY at all (the
@@ -27,14 +28,16 @@ Definitions (docs/domain.md, "Health metrics"), recorded where they needed a dec
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -978,34 +981,557 @@ def project_ids_with_contributions() -> list[int]:
     )
 
 
-def rebuild_all(*, jobs: int = 1, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """The full rebuild: every project, then the global rollups.
+def rebuild_all(*, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """The full rebuild: every project's rollups and the global ones, from the ledger.
 
-    Streams by project: memory holds one project's aggregates at a time (per worker thread),
-    never the ledger. With `jobs` > 1 on PostgreSQL, projects are refreshed by that many threads,
-    each on its own connection; SQLite has one writer, so it always runs with one.
+    On PostgreSQL it is set-based (`_rebuild_set_based`): all projects at once, one snapshot.
+    SQLite (development, the test suite) keeps the per-project path: `refresh_project` for each
+    project, then `refresh_global`; the tests check both write the same rows.
+
+    Guarantees, either way: every project is first marked for a rebuild in a transaction of its
+    own (`invalidate_all`), so an interrupted rebuild leaves projects stale for the
+    reconciliation, never falsely fresh; each project's numbers are those of the ledger version
+    read in the same snapshot as its aggregates (REPEATABLE READ on PostgreSQL); the deltas up to
+    that version are discarded and the later ones folded on top. Memory holds one project's
+    contributor rows at a time, never the ledger. `progress(n)` is told of projects written.
     """
     invalidate_all()
+    if connection.vendor == "postgresql":
+        return _rebuild_set_based(progress=progress)
     project_ids = list(ProjectLedgerVersion.objects.order_by("pk").values_list("pk", flat=True))
-    if connection.vendor != "postgresql":
-        jobs = 1
-
-    def refresh(project_id: int) -> None:
-        try:
-            refresh_project(project_id)
-        finally:
-            if jobs > 1:
-                connections.close_all()
-
-    if jobs > 1:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for _ in pool.map(refresh, project_ids):
-                if progress:
-                    progress(1)
-    else:
-        for project_id in project_ids:
-            refresh(project_id)
-            if progress:
-                progress(1)
+    for project_id in project_ids:
+        refresh_project(project_id)
+        if progress:
+            progress(1)
     refresh_global()
     return {"projects": len(project_ids)}
+
+
+# The set-based rebuild (PostgreSQL). Phase one, in one REPEATABLE READ transaction: the ledger
+# versions, the global fingerprint and every aggregate are read in one snapshot into temporary
+# tables (written only by this session, so no concurrent write can make it fail); the approved
+# rows are scanned once into a narrow copy at the finest grain and every rollup is a hash
+# GROUP BY over that copy or over a rollup made from it. Phase two, in one READ COMMITTED
+# transaction, brings the rollups of every project whose summary is not already at a newer
+# version (a concurrent `refresh_project` may have got there first: its numbers stay) to the
+# computed rows, rewriting only the rows that differ, with the summary rows locked as
+# `refresh_project` locks them; the summaries are computed in Python from the contributor rollup
+# streamed by project. One commit: a rebuild killed before it leaves every project stale. After
+# it, the projects whose ledger moved past the snapshot fold their later deltas (or are
+# refreshed), as `refresh_project` does.
+# Enough memory for every hash aggregate over 1M approved rows to run in one batch (EXPLAIN
+# ANALYZE: "Batches: 1"), set for the rebuild's transaction only.
+REBUILD_WORK_MEM = "256MB"
+REBUILD_TABLES = (
+    "stats_rebuild_versions",
+    "stats_rebuild_ledger",
+    "stats_rebuild_people",
+    "stats_rebuild_cell_people",
+    "stats_rebuild_cells",
+    "stats_rebuild_global_cells",
+    "stats_rebuild_source_people",
+    "stats_rebuild_sources",
+    "stats_rebuild_facets",
+    "stats_rebuild_breakdown_people",
+    "stats_rebuild_breakdowns",
+    "stats_rebuild_languages",
+    "stats_rebuild_tagging",
+    "stats_rebuild_write",
+    "stats_rebuild_diff",
+)
+
+
+def _rebuild_compute_sql() -> list[str]:
+    """Phase one's statements (parameters by name, see `_rebuild_params`)."""
+    return [
+        """CREATE TEMP TABLE stats_rebuild_versions AS
+            SELECT project_id, version FROM contributions_projectledgerversion""",
+        # The one scan of the ledger: the approved rows, narrowed to what the rollups read.
+        """CREATE TEMP TABLE stats_rebuild_ledger AS
+            SELECT c.project_id, c.contributor_id, c.affiliation_id, c.type, c.phase,
+                   c.compensation, c.source, c.quantity, c.lines_added, c.lines_removed,
+                   COALESCE(c.occurred_on, (c.created_at AT TIME ZONE %(tz)s)::date) AS day,
+                   CASE WHEN c.quantity IS NULL THEN '' ELSE c.unit END AS unit,
+                   COALESCE(%(artifact_domain)s::jsonb ->> a.kind, %(unspecified)s)
+                       AS artifact_domain
+            FROM contributions_contribution c LEFT JOIN projects_artifact a ON a.id = c.artifact_id
+            WHERE c.status = %(approved)s""",
+        # The compact contributor rollup, as written.
+        """CREATE TEMP TABLE stats_rebuild_people AS
+           SELECT project_id, contributor_id, type, affiliation_id, COUNT(*) AS contributions,
+                  MIN(day) AS first_day, MAX(day) AS last_day
+           FROM stats_rebuild_ledger GROUP BY project_id, contributor_id, type, affiliation_id""",
+        # Cells at the contributor's grain: distinct people become a count of rows.
+        """CREATE TEMP TABLE stats_rebuild_cell_people AS
+           SELECT project_id, DATE_TRUNC('month', day)::date AS month, type, phase, unit,
+                  contributor_id, COUNT(*) AS contributions, SUM(quantity) AS quantity
+           FROM stats_rebuild_ledger
+           GROUP BY project_id, DATE_TRUNC('month', day)::date, type, phase, unit,
+                    contributor_id""",
+        """CREATE TEMP TABLE stats_rebuild_cells AS
+           SELECT project_id, month, type, phase, unit, SUM(contributions) AS contributions,
+                  COUNT(*) AS contributors, SUM(quantity) AS quantity
+           FROM stats_rebuild_cell_people GROUP BY project_id, month, type, phase, unit""",
+        """CREATE TEMP TABLE stats_rebuild_global_cells AS
+           SELECT month, type, phase, unit, SUM(contributions) AS contributions,
+                  COUNT(*) AS contributors, SUM(quantity) AS quantity
+           FROM (SELECT month, type, phase, unit, contributor_id,
+                        SUM(contributions) AS contributions, SUM(quantity) AS quantity
+                 FROM stats_rebuild_cell_people
+                 GROUP BY month, type, phase, unit, contributor_id) AS people
+           GROUP BY month, type, phase, unit""",
+        """CREATE TEMP TABLE stats_rebuild_source_people AS
+            SELECT project_id, source, contributor_id, COUNT(*) AS contributions,
+                   COUNT(*) FILTER (WHERE NOT (type = ANY(%(code_types)s))) AS non_code,
+                   SUM(quantity) FILTER (WHERE source = %(repository)s) AS commits,
+                   SUM(lines_added) AS lines_added, SUM(lines_removed) AS lines_removed
+            FROM stats_rebuild_ledger GROUP BY project_id, source, contributor_id""",
+        # int() of the decimal sum, as `refresh_source_rollups` writes it: truncated.
+        """CREATE TEMP TABLE stats_rebuild_sources AS
+           SELECT project_id, source, SUM(contributions) AS contributions,
+                  COUNT(*) AS contributors, SUM(non_code) AS non_code,
+                  TRUNC(COALESCE(SUM(commits), 0))::bigint AS commits,
+                  COALESCE(SUM(lines_added), 0) AS lines_added,
+                  COALESCE(SUM(lines_removed), 0) AS lines_removed
+           FROM stats_rebuild_source_people GROUP BY project_id, source""",
+        # Counts by every row-level dimension a breakdown or a summary names (small).
+        """CREATE TEMP TABLE stats_rebuild_facets AS
+            SELECT project_id, type,
+                   COALESCE(%(type_domain)s::jsonb ->> type, %(unspecified)s) AS domain,
+                   phase, compensation, artifact_domain,
+                   source, COUNT(*) AS contributions,
+                   COUNT(*) FILTER (WHERE source = %(synthetic)s) AS synthetic
+            FROM stats_rebuild_ledger
+            GROUP BY project_id, type, phase, compensation, artifact_domain, source""",
+        # Distinct contributors by dimension value, each from the smallest table holding both.
+        # Keys as stored: "unspecified" for an unset one, "" for the totals' row.
+        # Each branch groups its (key, contributor) pairs by hash from the smallest table
+        # holding both, keys already as stored; the totals' row counts the people of any pair.
+        """CREATE TEMP TABLE stats_rebuild_breakdown_people AS
+            WITH pairs AS (
+                SELECT %(governance_model)s AS dimension,
+                       COALESCE(NULLIF(p.governance_model, ''), %(unspecified)s) AS key,
+                       s.contributor_id
+                FROM stats_rebuild_source_people s JOIN projects_project p ON p.id = s.project_id
+                GROUP BY 2, 3
+                UNION ALL
+                SELECT %(continent)s, COALESCE(NULLIF(co.continent, ''), %(unspecified)s),
+                       s.contributor_id
+                FROM stats_rebuild_source_people s
+                LEFT JOIN projects_project_countries pc ON pc.project_id = s.project_id
+                LEFT JOIN projects_country co ON co.code = pc.country_id
+                GROUP BY 2, 3
+                UNION ALL
+                SELECT %(type)s, type, contributor_id FROM stats_rebuild_people GROUP BY 2, 3
+                UNION ALL
+                SELECT %(domain)s, COALESCE(%(type_domain)s::jsonb ->> type, %(unspecified)s),
+                       contributor_id
+                FROM stats_rebuild_people GROUP BY 2, 3
+                UNION ALL
+                SELECT %(source)s, source, contributor_id FROM stats_rebuild_source_people
+                GROUP BY 2, 3
+                UNION ALL
+                SELECT CASE WHEN GROUPING(phase) = 0 THEN %(phase)s
+                            WHEN GROUPING(compensation) = 0 THEN %(compensation)s
+                            ELSE %(artifact_domain_dimension)s END,
+                       COALESCE(phase, compensation, artifact_domain), contributor_id
+                FROM stats_rebuild_ledger
+                GROUP BY GROUPING SETS ((phase, contributor_id), (compensation, contributor_id),
+                                        (artifact_domain, contributor_id)))
+            SELECT dimension, key, COUNT(*) AS contributors FROM pairs GROUP BY dimension, key
+            UNION ALL
+            SELECT %(all)s, '', COUNT(DISTINCT contributor_id) FROM stats_rebuild_source_people""",
+        # The breakdowns' counts from the facets. The continent is reached through a project's
+        # countries: each contribution counts once per continent its project is in, the other
+        # dimensions once.
+        """CREATE TEMP TABLE stats_rebuild_breakdowns AS
+            WITH counts AS (
+                SELECT CASE WHEN GROUPING(p.governance_model) = 0 THEN %(governance_model)s
+                            WHEN GROUPING(f.type) = 0 THEN %(type)s
+                            WHEN GROUPING(f.domain) = 0 THEN %(domain)s
+                            WHEN GROUPING(f.phase) = 0 THEN %(phase)s
+                            WHEN GROUPING(f.compensation) = 0 THEN %(compensation)s
+                            WHEN GROUPING(f.artifact_domain) = 0
+                                THEN %(artifact_domain_dimension)s
+                            WHEN GROUPING(f.source) = 0 THEN %(source)s
+                            ELSE %(all)s END AS dimension,
+                       CASE WHEN GROUPING(p.governance_model) = 0 THEN p.governance_model
+                            WHEN GROUPING(f.type) = 0 THEN f.type
+                            WHEN GROUPING(f.domain) = 0 THEN f.domain
+                            WHEN GROUPING(f.phase) = 0 THEN f.phase
+                            WHEN GROUPING(f.compensation) = 0 THEN f.compensation
+                            WHEN GROUPING(f.artifact_domain) = 0 THEN f.artifact_domain
+                            WHEN GROUPING(f.source) = 0 THEN f.source END AS key,
+                       SUM(f.contributions) AS contributions,
+                       COUNT(DISTINCT f.project_id) AS projects,
+                       SUM(f.contributions) FILTER (
+                           WHERE NOT (type = ANY(%(code_types)s))) AS non_code,
+                       SUM(f.synthetic) AS synthetic
+                FROM stats_rebuild_facets f JOIN projects_project p ON p.id = f.project_id
+                GROUP BY GROUPING SETS ((p.governance_model), (f.type), (f.domain), (f.phase),
+                                        (f.compensation), (f.artifact_domain), (f.source), ())
+                UNION ALL
+                SELECT %(continent)s, continent, SUM(contributions), COUNT(DISTINCT project_id),
+                       SUM(contributions) FILTER (WHERE NOT (type = ANY(%(code_types)s))),
+                       SUM(synthetic)
+                FROM (SELECT DISTINCT f.*, co.continent
+                      FROM stats_rebuild_facets f
+                      LEFT JOIN projects_project_countries pc ON pc.project_id = f.project_id
+                      LEFT JOIN projects_country co ON co.code = pc.country_id) AS by_continent
+                GROUP BY continent),
+            keyed AS (
+                SELECT dimension,
+                       CASE WHEN dimension = %(all)s THEN ''
+                            ELSE COALESCE(NULLIF(key, ''), %(unspecified)s) END AS key,
+                       contributions, projects, non_code, synthetic
+                FROM counts WHERE contributions > 0)
+            SELECT k.dimension, k.key, SUM(k.contributions) AS contributions,
+                   MAX(p.contributors) AS contributors, SUM(k.projects) AS projects,
+                   COALESCE(SUM(k.non_code), 0) AS non_code, SUM(k.synthetic) AS synthetic
+            FROM keyed k JOIN stats_rebuild_breakdown_people p USING (dimension, key)
+            GROUP BY k.dimension, k.key""",
+        """CREATE TEMP TABLE stats_rebuild_languages AS
+            SELECT c.project_id, cl.language_id AS code, COUNT(*) AS contributions,
+                   bool_or(l.resource_level = ANY(%(underrepresented)s)) AS underrepresented
+            FROM contributions_contribution_languages cl
+            JOIN contributions_contribution c ON c.id = cl.contribution_id
+            JOIN projects_language l ON l.code = cl.language_id
+            WHERE c.status = %(approved)s GROUP BY c.project_id, cl.language_id""",
+        """CREATE TEMP TABLE stats_rebuild_tagging AS
+            SELECT project_id, COUNT(*) AS tagged, COUNT(*) FILTER (WHERE under) AS under
+            FROM (SELECT c.project_id, cl.contribution_id,
+                         bool_or(l.resource_level = ANY(%(underrepresented)s)) AS under
+                  FROM contributions_contribution_languages cl
+                  JOIN contributions_contribution c ON c.id = cl.contribution_id
+                  JOIN projects_language l ON l.code = cl.language_id
+                  WHERE c.status = %(approved)s
+                  GROUP BY c.project_id, cl.contribution_id) AS tagged
+            GROUP BY project_id""",
+    ]
+
+
+def _rebuild_params() -> dict[str, Any]:
+    return {
+        "tz": timezone.get_current_timezone_name(),
+        "approved": str(APPROVED),
+        "repository": str(ContributionSource.REPOSITORY),
+        "synthetic": str(ContributionSource.SYNTHETIC),
+        "unspecified": UNSPECIFIED,
+        "code_types": sorted(str(t) for t in CODE_TYPES),
+        "underrepresented": [str(level) for level in UNDERREPRESENTED_LEVELS],
+        "type_domain": json.dumps({str(t): str(d) for t, d in TYPE_DOMAIN.items()}),
+        "artifact_domain": json.dumps({str(k): str(d) for k, d in ARTIFACT_KIND_DOMAIN.items()}),
+        "all": str(Dimension.ALL),
+        "governance_model": str(Dimension.GOVERNANCE_MODEL),
+        "continent": str(Dimension.CONTINENT),
+        "type": str(Dimension.TYPE),
+        "domain": str(Dimension.DOMAIN),
+        "phase": str(Dimension.PHASE),
+        "compensation": str(Dimension.COMPENSATION),
+        "artifact_domain_dimension": str(Dimension.ARTIFACT_DOMAIN),
+        "source": str(Dimension.SOURCE),
+    }
+
+
+def _drop_rebuild_tables(cursor) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {', '.join(REBUILD_TABLES)}")
+
+
+def _rebuild_set_based(*, progress: Callable[[int], None] | None) -> dict[str, int]:
+    today = timezone.localdate()
+    params = _rebuild_params()
+    with connection.cursor() as cursor:
+        try:
+            _drop_rebuild_tables(cursor)
+            snapshot = not connection.in_atomic_block  # as in `refresh_project`
+            with transaction.atomic():
+                if snapshot:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
+                fingerprint = global_fingerprint()
+                for statement in _rebuild_compute_sql():
+                    cursor.execute(statement, params)
+                # Temporary tables have no statistics until analysed (autovacuum skips them);
+                # without them the planner joins the ones phase two joins by nested loops.
+                cursor.execute(
+                    "ANALYZE stats_rebuild_versions, stats_rebuild_people, stats_rebuild_cells, "
+                    "stats_rebuild_sources"
+                )
+            with transaction.atomic():
+                # Derived rows: a commit lost in a crash leaves the projects stale, no worse, so
+                # the commit need not wait for the WAL to reach the disk.
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                written = _rebuild_write(
+                    cursor, today=today, fingerprint=fingerprint, progress=progress
+                )
+            cursor.execute(
+                "SELECT v.project_id FROM contributions_projectledgerversion v "
+                "JOIN stats_rebuild_versions s USING (project_id) WHERE v.version > s.version "
+                "ORDER BY v.project_id"
+            )
+            moved = [project_id for (project_id,) in cursor.fetchall()]
+        finally:
+            _drop_rebuild_tables(cursor)
+    # Written at the snapshot's version: what committed since is folded on, as after a refresh.
+    for project_id in moved:
+        if not apply_deltas(project_id):
+            refresh_project(project_id)
+    return {"projects": written}
+
+
+def _rebuild_write(cursor, *, today: dt.date, fingerprint: str, progress) -> int:
+    """Phase two: replace the rollups of the projects not already at a newer version."""
+    now = timezone.now()
+    cursor.execute(
+        "SELECT project_id FROM stats_rebuild_versions WHERE project_id NOT IN "
+        "(SELECT project_id FROM contributions_projectstatssummary)"
+    )
+    ProjectStatsSummary.objects.bulk_create(
+        [
+            ProjectStatsSummary(project_id=project_id, computed_at=now, computed_on=today)
+            for (project_id,) in cursor.fetchall()
+        ],
+        ignore_conflicts=True,  # a concurrent refresh created it: it is locked below
+    )
+    # The locks `refresh_project` takes, in one order; a summary a concurrent refresh brought
+    # past the snapshot keeps its newer numbers.
+    cursor.execute(
+        """CREATE TEMP TABLE stats_rebuild_write AS
+            SELECT v.project_id, v.version FROM stats_rebuild_versions v
+            JOIN (SELECT project_id, ledger_version FROM contributions_projectstatssummary
+                  WHERE project_id IN (SELECT project_id FROM stats_rebuild_versions)
+                  ORDER BY project_id FOR UPDATE) AS s USING (project_id)
+            WHERE s.ledger_version <= v.version"""
+    )
+    cursor.execute("ANALYZE stats_rebuild_write")
+    for table, computed, columns in _REBUILT_TABLES:
+        _replace_rows(cursor, table, computed, columns)
+    written = _rebuild_summaries(cursor, today=today, now=now, progress=progress)
+    cursor.execute(
+        "DELETE FROM contributions_statsdelta d USING stats_rebuild_write w "
+        "WHERE d.project_id = w.project_id AND d.version <= w.version"
+    )
+    _rebuild_global(cursor, fingerprint=fingerprint, now=now)
+    return written
+
+
+# The project rollups the rebuild writes: (table, computed temporary table, {column: the computed
+# column, wrapped in COALESCE with a sentinel when it can be NULL so the comparison can hash}).
+_REBUILT_TABLES = (
+    (
+        "contributions_projectmonthlyrollup",
+        "stats_rebuild_cells",
+        {
+            "project_id": "project_id",
+            "month": "month",
+            "type": "type",
+            "phase": "phase",
+            "unit": "unit",
+            "contributions": "contributions",
+            "contributors": "contributors",
+            "quantity": "quantity?",
+        },
+    ),
+    (
+        "contributions_projectcontributorrollup",
+        "stats_rebuild_people",
+        {
+            "project_id": "project_id",
+            "contributor_id": "contributor_id",
+            "type": "type",
+            "affiliation_id": "affiliation_id?",
+            "contributions": "contributions",
+            "first_day": "first_day",
+            "last_day": "last_day",
+        },
+    ),
+    (
+        "contributions_projectsourcerollup",
+        "stats_rebuild_sources",
+        {
+            "project_id": "project_id",
+            "source": "source",
+            "contributions": "contributions",
+            "contributors": "contributors",
+            "non_code_contributions": "non_code",
+            "commits": "commits",
+            "lines_added": "lines_added",
+            "lines_removed": "lines_removed",
+        },
+    ),
+)
+
+
+def _replace_rows(cursor, table: str, computed: str, columns: Mapping[str, str]) -> None:
+    """Bring the rebuilt projects' rows of `table` to those of `computed`, touching only the rows
+    that differ (as `_write_cells` does): a rebuild over rollups that are right writes nothing,
+    and readers and the WAL see only what moved. Both sides are GROUP BY outputs, one row per
+    key, so comparing whole rows is exact."""
+
+    def same(stored: str, fresh: str) -> str:
+        return " AND ".join(
+            f"COALESCE({stored}.{name}, -1) = COALESCE({fresh}.{source[:-1]}, -1)"
+            if source.endswith("?")
+            else f"{stored}.{name} = {fresh}.{source}"
+            for name, source in columns.items()
+        )
+
+    names = ", ".join(columns)
+    values = ", ".join(f"c.{source.rstrip('?')} AS {name}" for name, source in columns.items())
+    # One hash full join finds both sides' unmatched rows.
+    cursor.execute(
+        f"""CREATE TEMP TABLE stats_rebuild_diff AS
+            SELECT t.id AS stale_id, {values}
+            FROM (SELECT * FROM {table}
+                  WHERE project_id IN (SELECT project_id FROM stats_rebuild_write)) AS t
+            FULL JOIN (SELECT * FROM {computed}
+                       WHERE project_id IN (SELECT project_id FROM stats_rebuild_write)) AS c
+              ON {same("t", "c")}
+            WHERE t.id IS NULL OR c.project_id IS NULL"""  # noqa: S608
+    )
+    cursor.execute(
+        f"DELETE FROM {table} WHERE id IN "  # noqa: S608
+        "(SELECT stale_id FROM stats_rebuild_diff WHERE stale_id IS NOT NULL)"
+    )
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM stats_rebuild_diff "  # noqa: S608
+        "WHERE stale_id IS NULL"
+    )
+    cursor.execute("DROP TABLE stats_rebuild_diff")
+
+
+def _project_facets(cursor) -> dict[int, dict[str, Any]]:
+    """Per project, the few dozen numbers of its summary that are plain counts."""
+    facets: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {
+            "by_type": Counter(),
+            "by_phase": Counter(),
+            "by_compensation": Counter(),
+            "by_artifact_domain": Counter(),
+            "synthetic": 0,
+            "languages": {},
+            "tagged": 0,
+            "underrepresented": 0,
+            "quantities": {},
+        }
+    )
+    cursor.execute(
+        "SELECT project_id, type, phase, compensation, artifact_domain, contributions, synthetic "
+        "FROM stats_rebuild_facets"
+    )
+    for project_id, type_, phase, compensation, domain, n, synthetic in cursor.fetchall():
+        facet = facets[project_id]
+        facet["by_type"][type_] += n
+        facet["by_phase"][phase] += n
+        facet["by_compensation"][compensation] += n
+        facet["by_artifact_domain"][domain] += n
+        facet["synthetic"] += synthetic
+    cursor.execute(
+        "SELECT project_id, unit, SUM(quantity) FROM stats_rebuild_cells "
+        "WHERE quantity IS NOT NULL GROUP BY project_id, unit"
+    )
+    for project_id, unit, quantity in cursor.fetchall():
+        facets[project_id]["quantities"][unit] = quantity
+    cursor.execute("SELECT project_id, code, contributions FROM stats_rebuild_languages")
+    for project_id, code, n in cursor.fetchall():
+        facets[project_id]["languages"][code] = n
+    cursor.execute("SELECT project_id, tagged, under FROM stats_rebuild_tagging")
+    for project_id, tagged, under in cursor.fetchall():
+        facets[project_id]["tagged"] = tagged
+        facets[project_id]["underrepresented"] = under
+    return facets
+
+
+def _rebuild_summaries(cursor, *, today: dt.date, now: dt.datetime, progress) -> int:
+    """The summaries, from the compact contributor rollup streamed by project (one project's rows
+    in memory at a time) and the per-project counts; written in batches."""
+    facets = _project_facets(cursor)
+    cursor.execute("SELECT DISTINCT code FROM stats_rebuild_languages")
+    language_info = language_details(code for (code,) in cursor.fetchall())
+    cursor.execute("SELECT project_id, version FROM stats_rebuild_write ORDER BY project_id")
+    versions = cursor.fetchall()
+    cursor.execute(
+        """DECLARE stats_rebuild_stream NO SCROLL CURSOR FOR
+           SELECT project_id, contributor_id, type, affiliation_id, contributions, first_day,
+                  last_day
+           FROM stats_rebuild_people JOIN stats_rebuild_write USING (project_id)
+           ORDER BY project_id"""
+    )
+    groups = groupby(_fetch_all(cursor, "stats_rebuild_stream"), key=itemgetter(0))
+    group = next(groups, None)
+    batch: list[ProjectStatsSummary] = []
+    for project_id, version in versions:
+        facet = facets.get(project_id) or facets.default_factory()
+        rows: list[tuple] = []
+        if group is not None and group[0] == project_id:
+            rows = [row[1:] for row in group[1]]
+            group = next(groups, None)
+        fields = summary_fields(
+            today=today,
+            **contributor_inputs(rows),
+            by_type=facet["by_type"],
+            by_phase=facet["by_phase"],
+            by_compensation=facet["by_compensation"],
+            by_artifact_domain=facet["by_artifact_domain"],
+            synthetic=facet["synthetic"],
+            languages=facet["languages"],
+            tagged=facet["tagged"],
+            underrepresented=facet["underrepresented"],
+            quantities=facet["quantities"],
+            language_info=language_info,
+        )
+        batch.append(
+            ProjectStatsSummary(
+                project_id=project_id,
+                ledger_version=version,
+                computed_at=now,
+                computed_on=today,
+                **fields,
+            )
+        )
+        if len(batch) >= 500:
+            _save_summaries(batch, progress)
+            batch = []
+    _save_summaries(batch, progress)
+    cursor.execute("CLOSE stats_rebuild_stream")
+    return len(versions)
+
+
+def _fetch_all(cursor, name: str, size: int = 5000) -> Iterator[tuple]:
+    """The rows of an open server-side cursor, fetched `size` at a time."""
+    while True:
+        cursor.execute(f"FETCH {int(size)} FROM {name}")
+        rows = cursor.fetchall()
+        if not rows:
+            return
+        yield from rows
+
+
+def _save_summaries(batch: list[ProjectStatsSummary], progress) -> None:
+    if not batch:
+        return
+    fields = [f.name for f in ProjectStatsSummary._meta.concrete_fields if not f.primary_key]
+    ProjectStatsSummary.objects.bulk_update(batch, fields)
+    if progress:
+        progress(len(batch))
+
+
+def _rebuild_global(cursor, *, fingerprint: str, now: dt.datetime) -> None:
+    state, _ = GlobalStatsState.objects.select_for_update().get_or_create(pk=1)
+    cursor.execute("DELETE FROM contributions_statsbreakdown")
+    cursor.execute(
+        """INSERT INTO contributions_statsbreakdown (dimension, key, contributions,
+                contributors, projects, non_code_contributions, synthetic_contributions)
+            SELECT dimension, key, contributions, contributors, projects, non_code, synthetic
+            FROM stats_rebuild_breakdowns"""
+    )
+    cursor.execute("DELETE FROM contributions_globalmonthlyrollup")
+    cursor.execute(
+        """INSERT INTO contributions_globalmonthlyrollup (month, type, phase, unit,
+                contributions, contributors, quantity)
+            SELECT month, type, phase, unit, contributions, contributors, quantity
+            FROM stats_rebuild_global_cells"""
+    )
+    state.fingerprint = fingerprint
+    state.computed_at = now
+    state.save()

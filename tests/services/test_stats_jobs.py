@@ -4,9 +4,10 @@ import signal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, connections
 
 from contributions import services, stats, tasks
-from contributions.models import Contribution, ProjectStatsSummary
+from contributions.models import Contribution, GlobalStatsState, ProjectStatsSummary
 from tests import factories
 from tests.contributions.oracles import assert_rollups_exact
 from tests.services.conftest import wait_for
@@ -31,17 +32,31 @@ def test_worker_killed_mid_rebuild_then_reconciliation_makes_rollups_exact(start
         no_progress=True,
     )
     assert len(stats.stale_project_ids()) == PROJECTS
+    # The rebuild writes every project in one transaction whose last lock is the global state
+    # row: held here, it stops the rebuild with everything written and nothing committed.
+    GlobalStatsState.objects.get_or_create(pk=1)
+    blocker = connections.create_connection("default")
+    blocker.set_autocommit(False)
+    with blocker.cursor() as cursor:
+        cursor.execute("SELECT id FROM contributions_globalstatsstate WHERE id = 1 FOR UPDATE")
     worker = start_worker()
     tasks.rebuild_stats.delay()
 
-    def rebuilt() -> int:
-        return ProjectStatsSummary.objects.filter(ledger_version__gte=0).count()
+    def rebuild_waits() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query ILIKE %s",
+                ["%contributions_globalstatsstate%"],
+            )
+            return cursor.fetchone()[0] > 0
 
-    wait_for(lambda: rebuilt() >= 3, timeout=120, what="the rebuild to start")
+    wait_for(rebuild_waits, timeout=120, what="the rebuild to reach its commit")
     worker.stop(signal.SIGKILL)
-    done = rebuilt()
-    assert 0 < done < PROJECTS, "the worker must die in the middle of the rebuild"
-    assert len(stats.stale_project_ids()) == PROJECTS - done
+    assert not ProjectStatsSummary.objects.filter(ledger_version__gte=0).exists()
+    assert len(stats.stale_project_ids()) == PROJECTS, "an interrupted rebuild leaves all stale"
+    blocker.rollback()
+    blocker.close()
 
     second = start_worker()
     tasks.reconcile_stats.delay()
