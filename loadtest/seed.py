@@ -59,12 +59,17 @@ def main() -> None:
     )
 
     def account(username: str) -> dict:
+        """The account, created or (a kept database, `--keep`) found, with a new password."""
         password = secrets.token_urlsafe(16)
-        user = user_model.objects.create_user(
-            username=username, email=f"{username}@loadtest.invalid", password=password
+        user, _ = user_model.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@loadtest.invalid"}
         )
+        user.set_password(password)
+        user.save(update_fields=["password"])
         # Sign-in needs a confirmed address; these load-test ones are confirmed by fiat.
-        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
         contributor_for_user(user=user)
         _, token = token_create(user=user, name="load test")
         return {"username": username, "password": password, "token": token, "id": user.pk}
@@ -75,7 +80,7 @@ def main() -> None:
         for n in range(args.maintainers):
             project = projects[n % len(projects)]
             entry = account(f"load-maintainer-{n}")
-            Maintainership.objects.create(project_id=project["pk"], user_id=entry["id"])
+            Maintainership.objects.get_or_create(project_id=project["pk"], user_id=entry["id"])
             maintainers.append({**entry, "project": project["slug"], "project_id": project["pk"]})
 
     languages = list(Language.objects.order_by("code").values_list("code", flat=True)[:40])
