@@ -141,29 +141,30 @@ def insert_like(
         return len(objs)
     real = connections[DEFAULT_DB_ALIAS]
     by_name = {f.attname: f for f in fields}
-    json_positions = {
-        index
-        for index, name in zip(positions, varying, strict=True)
-        if isinstance(by_name[name], models.JSONField)
-    }
-    choice_positions = {
-        index for index, name in zip(positions, varying, strict=True) if by_name[name].choices
-    }
     base = [convert(template) for convert in _converters(fields, adding=True)]
+    # Each column: (True, its index in a given row) or (False, the template's value);
+    # only JSON and choices columns go through a conversion. A row is then one comprehension.
+    plan: list[tuple[bool, object]] = [(False, value) for value in base]
+    for row_index, index in enumerate(positions):
+        plan[index] = (True, row_index)
+    conversions = []
+    for row_index, name in enumerate(varying):
+        field = by_name[name]
+        if isinstance(field, models.JSONField):
+            conversions.append((row_index, lambda value, f=field: f.get_db_prep_save(value, real)))
+        elif field.choices:
+            conversions.append((row_index, _plain))
     count = 0
 
     def prepared():
         nonlocal count
         for row in rows:
-            values = base.copy()
-            for index, value in zip(positions, row, strict=True):
-                if index in json_positions:
-                    value = fields[index].get_db_prep_save(value, real)
-                elif index in choice_positions:
-                    value = _plain(value)
-                values[index] = value
+            if conversions:
+                row = list(row)
+                for row_index, convert in conversions:
+                    row[row_index] = convert(row[row_index])
             count += 1
-            yield values
+            yield [row[value] if from_row else value for from_row, value in plan]
 
     _copy(model, fields, prepared(), ignore_conflicts=ignore_conflicts)
     return count

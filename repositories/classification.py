@@ -225,9 +225,10 @@ _ORDER = {rule.type: index for index, rule in reversed(list(enumerate(RULES)))}
 def classify_commit(paths: Iterable[str], repository: str = ANY) -> str:
     """The commit's type: the type of most of its files, ties to the rule higher in the table.
     A commit that changed no file (an empty commit) counts as code."""
-    counts = Counter(classify_path(path, repository) for path in paths)
-    if not counts:
-        return T.CODE
+    types = [classify_path(path, repository) for path in paths]
+    if len(types) < 2:
+        return types[0] if types else T.CODE
+    counts = Counter(types)
     return min(counts, key=lambda type_: (-counts[type_], _ORDER[type_]))
 
 

@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +29,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
-from contributions.bulk import insert_like, insert_rows
+from contributions.bulk import insert_rows, write_rows
 from contributions.choices import ContributionType
 from contributions.identities import IdentityKind, credit_holders, normalize
 from contributions.models import Contributor, ContributorEmail
@@ -43,6 +45,7 @@ from repositories.mining import Commit, GitMirror, MiningError
 from repositories.models import CommitCredit, RepositoryIdentity, RepositorySource, RepositorySync
 
 logger = logging.getLogger(__name__)
+AUTHOR = CreditRole.AUTHOR.value
 
 # Commits per transaction: a sync stopped half-way keeps its complete batches. Larger batches
 # rewrite fewer ledger cells twice (a month of one person spans at most two batches); 10,000 keep
@@ -54,17 +57,12 @@ QUERY_CHUNK = 2000
 CELL_FLUSH = 100_000
 
 
-@dataclass
-class Fact:
-    known: bool  # recorded by an earlier (stopped) sync: counted in its cell, not written again
-    sha: str
-    identity: Identity
-    role: str
-    type: str
-    day: dt.date
-    added: int
-    removed: int
-    cell: str
+# A fact, one person credited by one commit for one type of work, as the tuple
+# (sha, identity, role, type, day, lines added, lines removed, cell): a first import makes a
+# hundred thousand of them.
+Fact = tuple[str, Identity, str, str, dt.date, int, int, str]
+CREDIT_COLUMNS = ["source_id", "sha", "identity", "role", "type", "day"]
+CREDIT_COLUMNS += ["lines_added", "lines_removed", "cell"]
 
 
 @dataclass
@@ -118,6 +116,22 @@ def history_url(source: RepositorySource, *, month: dt.date, github_login: str =
     return ""
 
 
+@contextlib.contextmanager
+def fewer_collections():
+    """A first import makes millions of short-lived objects (log lines, commits, facts), none of
+    them in a reference cycle; Python's cyclic collector, run every 700 allocations, would walk
+    them (and the whole process) again and again. During a sync it runs a hundred times less
+    often, over what the sync made only; the previous settings come back after."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(70_000, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 class Importer:
     def __init__(
         self,
@@ -134,9 +148,13 @@ class Importer:
         self.progress = progress
         self.outcome = SyncOutcome()
         self.contributors: dict[str, int] = {}
-        self.known_shas: set[str] = set()
+        self.fresh = False
+        # (identity key, year, month, type) -> the ledger cell's external id.
+        self.cells: dict[tuple[str, int, int, str], str] = {}
         # "Name <address>" -> identity: a history names the same few people again and again.
         self.people: dict[str, Identity | None] = {}
+        # Trailer "Name <address>" -> the same after .mailmap ("": not mapped).
+        self.mailmapped: dict[str, str] = {}
         # Ledger cells whose credits this run read, with the identity they credit: written
         # together (each cell once, not once per batch) from the recorded credits.
         self.touched: dict[str, Identity] = {}
@@ -184,36 +202,35 @@ class Importer:
             )
         if force:
             self._prune(reachable=mirror.reachable(tip, source.path_filter))
-        if not last or force:
-            # A full read: commits already recorded (by a sync that was stopped) cost no writes.
-            self.known_shas = set(
-                CommitCredit.objects.filter(source=source).values_list("sha", flat=True).distinct()
-            )
+        # Commits recorded before (by a sync that was stopped) cost no writes: each batch looks
+        # its commits up, unless the source had no credit at all when this run began.
+        self.fresh = not CommitCredit.objects.filter(source=source).exists()
         done = 0
         batch: list[Commit] = []
         self._report(0, total)
-        try:
-            for commit in mirror.commits(revisions, source.path_filter):
-                batch.append(commit)
-                if len(batch) >= BATCH:
+        with fewer_collections():
+            try:
+                for commit in mirror.commits(revisions, source.path_filter):
+                    batch.append(commit)
+                    if len(batch) >= BATCH:
+                        self._record_batch(batch)
+                        done += len(batch)
+                        batch = []
+                        if len(self.touched) >= CELL_FLUSH:
+                            self._flush_cells()
+                        self._report(done, total)
+                if batch:
                     self._record_batch(batch)
                     done += len(batch)
-                    batch = []
-                    if len(self.touched) >= CELL_FLUSH:
-                        self._flush_cells()
-                    self._report(done, total)
-            if batch:
-                self._record_batch(batch)
-                done += len(batch)
-        except Exception:
-            # Whatever was recorded is counted before the error goes on (a process killed
-            # outright leaves that to the next sync, which reads the same commits again).
-            try:
-                self._flush_cells()
             except Exception:
-                logger.exception("writing the cells of a failed sync failed")
-            raise
-        self._flush_cells()
+                # Whatever was recorded is counted before the error goes on (a process killed
+                # outright leaves that to the next sync, which reads the same commits again).
+                try:
+                    self._flush_cells()
+                except Exception:
+                    logger.exception("writing the cells of a failed sync failed")
+                raise
+            self._flush_cells()
         self._report(done, total)
         self._finish(tip=tip)
         return self.outcome
@@ -245,31 +262,38 @@ class Importer:
         self.source.save(update_fields=["last_seen_commit", "last_synced_at"])
 
     # COMMITS -> FACTS
-    def _facts(self, commits: list[Commit]) -> list[Fact]:
+    def _facts(self, commits: list[Commit], recorded: set[str]) -> list[Fact]:
         kind = self.source.kind
         trailer_people = [
             person for c in commits for values in c.trailers.values() for person in values
         ]
-        mapped = self.mirror.check_mailmap(trailer_people) if trailer_people else {}
+        mapped = self.mailmapped
+        unmapped = [person for person in trailer_people if person not in mapped]
+        if unmapped:  # each person once per run: every lookup starts a git process
+            mapped.update(dict.fromkeys(unmapped, ""))
+            mapped.update(self.mirror.check_mailmap(unmapped))
         facts: dict[tuple[str, str, str], Fact] = {}
+        cells = self.cells
+        source_id = self.source.pk
         for commit in commits:
-            known = commit.sha in self.known_shas
-            if not known:
+            sha = commit.sha
+            if sha not in recorded:
                 self.outcome.commits += 1
-            type_ = classify_commit((f.path for f in commit.files), kind)
-            added = sum(f.added for f in commit.files)
-            removed = sum(f.removed for f in commit.files)
+            files = commit.files
+            type_ = classify_commit((f.path for f in files), kind)
+            added = sum(f.added for f in files)
+            removed = sum(f.removed for f in files)
             day = commit.authored_at.astimezone(dt.UTC).date()
             credited: list[tuple[Identity, str, str, int, int]] = []
             author = self._person(commit.author)
             if author is not None:
-                credited.append((author, CreditRole.AUTHOR, type_, added, removed))
+                credited.append((author, AUTHOR, type_, added, removed))
             for name, people in commit.trailers.items():
-                role = TRAILER_ROLES[name]
+                role = TRAILER_ROLES[name].value
                 trailer_type = TRAILERS[name] or type_
                 shares_lines = TRAILERS[name] is None
                 for person in people:
-                    identity = self._person(mapped.get(person, person))
+                    identity = self._person(mapped[person] or person)
                     if identity is None:
                         continue
                     credited.append(
@@ -282,21 +306,39 @@ class Importer:
                         )
                     )
             for identity, role, credit_type, lines_added, lines_removed in credited:
-                key = (commit.sha, identity.key, credit_type)
+                key = (sha, identity.key, credit_type)
                 if key in facts:  # the author named again as co-author, say
                     continue
-                facts[key] = Fact(
-                    known=known,
-                    sha=commit.sha,
-                    identity=identity,
-                    role=role,
-                    type=credit_type,
-                    day=day,
-                    added=lines_added,
-                    removed=lines_removed,
-                    cell=cell_id(self.source.pk, identity.key, month_of(day), credit_type),
+                where = (identity.key, day.year, day.month, credit_type)
+                cell = cells.get(where)
+                if cell is None:
+                    cell = cell_id(source_id, identity.key, month_of(day), credit_type)
+                    cells[where] = cell
+                facts[key] = (
+                    sha,
+                    identity,
+                    role,
+                    str(credit_type),
+                    day,
+                    lines_added,
+                    lines_removed,
+                    cell,
                 )
         return list(facts.values())
+
+    def _recorded(self, commits: list[Commit]) -> set[str]:
+        """Which of these commits have their credits recorded already."""
+        if self.fresh:
+            return set()
+        found: set[str] = set()
+        shas = [commit.sha for commit in commits]
+        for chunk in _chunks(shas):
+            found.update(
+                CommitCredit.objects.filter(source=self.source, sha__in=chunk)
+                .values_list("sha", flat=True)
+                .distinct()
+            )
+        return found
 
     def _person(self, person: str) -> Identity | None:
         if person not in self.people:
@@ -359,23 +401,24 @@ class Importer:
     # FACTS -> LEDGER
     @transaction.atomic
     def _record_batch(self, commits: list[Commit]) -> None:
-        facts = self._facts(commits)
+        recorded = self._recorded(commits)
+        facts = self._facts(commits, recorded)
         if not facts:
             return
-        self._resolve(fact.identity for fact in facts)
-        new = [f for f in facts if not f.known]
-        insert_like(
-            CommitCredit(source_id=self.source.pk, day=dt.date.min),
-            ["sha", "identity", "role", "type", "day", "lines_added", "lines_removed", "cell"],
-            [
-                (f.sha, f.identity.key, f.role, f.type, f.day, f.added, f.removed, f.cell)
-                for f in new
-            ],
-            ignore_conflicts=True,
-        )
+        self._resolve(fact[1] for fact in facts)
+        source_id = self.source.pk
+        # Only commits nobody recorded are written: straight into the table (no conflict to
+        # skip), the facts of one commit all in the same batch and transaction.
+        new = [
+            (source_id, sha, identity.key, role, type_, day, added, removed, cell)
+            for sha, identity, role, type_, day, added, removed, cell in facts
+            if sha not in recorded
+        ]
+        write_rows(CommitCredit, CREDIT_COLUMNS, new)
         self.outcome.credits += len(new)
+        touched = self.touched
         for fact in facts:
-            self.touched[fact.cell] = fact.identity
+            touched[fact[7]] = fact[1]
 
     @transaction.atomic
     def _flush_cells(self) -> None:
@@ -386,47 +429,54 @@ class Importer:
     def _write_cells(self, owners: dict[str, Identity | None], cells: Iterable[str] = ()) -> None:
         """Recompute the given cells from every recorded credit and write them to the ledger."""
         names = list(owners) or list(cells)
-        totals: dict[str, dict] = {}
+        totals: dict[str, tuple] = {}
         credits = CommitCredit.objects.filter(source=self.source)
         # Many cells (a first import): one pass over the source's credits rather than thousands
         # of ids bound into queries.
         many = len(names) > QUERY_CHUNK
         for chunk in [names] if many else _chunks(names):
-            for row in (
+            for cell, *total in (
                 (credits if many else credits.filter(cell__in=chunk))
-                .values("cell")
-                .annotate(
-                    commits=Count("id"),
-                    added=Sum("lines_added"),
-                    removed=Sum("lines_removed"),
-                    last_day=Max("day"),
-                )
+                .values_list("cell")
+                .annotate(Count("id"), Sum("lines_added"), Sum("lines_removed"), Max("day"))
                 .order_by()
             ):
-                totals[row["cell"]] = row
+                totals[cell] = total
         labels = dict(ContributionType.choices)
         label = self.source.label
+        # A cell's title and link depend only on its month and type (and owner's login).
+        months: dict[str, dt.date] = {}
+        titles: dict[tuple[str, str], str] = {}
+        links: dict[tuple[str, str], str] = {}
         records = []
         for name in names:
-            total = totals.get(name)
             owner = owners.get(name)
             _repo, _source, _who, month_text, type_ = name.split(":", 4)
-            month = dt.date.fromisoformat(f"{month_text}-01")
+            month = months.get(month_text)
+            if month is None:
+                month = months[month_text] = dt.date.fromisoformat(f"{month_text}-01")
+            title = titles.get((month_text, type_))
+            if title is None:
+                title = f"{labels.get(type_, type_)} commits in {label}, {month:%B %Y}"
+                titles[month_text, type_] = title
+            login = owner.github if owner else ""
+            link = links.get((month_text, login))
+            if link is None:
+                link = links[month_text, login] = history_url(
+                    self.source, month=month, github_login=login
+                )
+            commits, added, removed, last_day = totals.get(name) or (0, 0, 0, month)
             records.append(
                 RepositoryCell(
                     external_id=name,
                     contributor_id=self.contributors.get(owner.key) if owner else None,
                     type=type_,
-                    title=f"{labels.get(type_, type_)} commits in {label}, {month:%B %Y}",
-                    commits=total["commits"] if total else 0,
-                    lines_added=(total["added"] or 0) if total else 0,
-                    lines_removed=(total["removed"] or 0) if total else 0,
-                    occurred_on=total["last_day"] if total else month,
-                    evidence_url=history_url(
-                        self.source,
-                        month=month,
-                        github_login=owner.github if owner else "",
-                    ),
+                    title=title,
+                    commits=commits,
+                    lines_added=added or 0,
+                    lines_removed=removed or 0,
+                    occurred_on=last_day,
+                    evidence_url=link,
                 )
             )
         result = contribution_record_repository_cells(

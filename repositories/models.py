@@ -177,6 +177,7 @@ class CommitCredit(models.Model):
         verbose_name="source",
         on_delete=models.CASCADE,
         related_name="commit_credits",
+        db_index=False,  # the unique constraint's index starts with the source
     )
     sha = models.CharField("commit", max_length=40)
     identity = models.CharField(
