@@ -172,6 +172,38 @@ def test_a_sync_killed_half_way_counts_no_month_twice(project, history_source, m
     assert ledger(project) == EXPECTED
 
 
+def test_an_incremental_sync_killed_half_way_writes_nothing_twice(
+    project, history, history_source, monkeypatch
+):
+    repo, _shas = history
+    sync(history_source)
+    credits = CommitCredit.objects.count()
+    for n in range(5):
+        repo.commit({f"src/new{n}.py": lines(2)}, author=ADA, date=day(f"2025-03-0{n + 1}"))
+    monkeypatch.setattr(importer, "BATCH", 2)
+    real = importer.Importer._record_batch
+    calls = {"n": 0}
+
+    def dies_on_the_second_batch(self, commits):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemError("worker killed")
+        return real(self, commits)
+
+    monkeypatch.setattr(importer.Importer, "_record_batch", dies_on_the_second_batch)
+    assert sync(history_source).status == SyncStatus.FAILED
+    assert CommitCredit.objects.count() == credits + 2  # the first batch, complete
+    monkeypatch.setattr(importer.Importer, "_record_batch", real)
+    result = sync(history_source)
+    assert result.status == SyncStatus.SUCCEEDED, result.message
+    assert result.commits_done == 5
+    assert result.credits_recorded == 3  # the two recorded before are read, not written again
+    assert CommitCredit.objects.count() == credits + 5
+    expected = dict(EXPECTED)
+    expected[("Ada", "2025-03", "code")] = (5, 10, 0)
+    assert ledger(project) == expected
+
+
 def test_an_empty_repository_syncs_to_nothing(project, tmp_path):
     repo = GitRepo(tmp_path / "empty")
     source = repository_source_add(project=project, url=str(repo.path), allow_local=True)
