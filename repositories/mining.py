@@ -126,7 +126,10 @@ def _to_commit(item: dict) -> Commit:
         author=_mended(item.get("Author", "")),
         authored_at=dt.datetime.fromisoformat(item["AuthorDate"]),
         trailers={
-            name: [_mended(person) for person in item[name]] for name in TRAILERS if item.get(name)
+            # .strip(): a message written with CRLF line ends keeps its CR (fuller dropped it).
+            name: [_mended(person).strip() for person in item[name]]
+            for name in TRAILERS
+            if item.get(name)
         },
         files=files,
     )
