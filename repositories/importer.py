@@ -425,6 +425,7 @@ class Importer:
         if self.touched:
             self._write_cells(self.touched)
             self.touched = {}
+            self.cells = {}  # memory stays bounded: the names are made again when needed
 
     def _write_cells(self, owners: dict[str, Identity | None], cells: Iterable[str] = ()) -> None:
         """Recompute the given cells from every recorded credit and write them to the ledger."""
