@@ -1415,17 +1415,29 @@ def _project_facets(cursor) -> dict[int, dict[str, Any]]:
             "quantities": {},
         }
     )
+    # Summed per project and dimension by the database: a few rows per project, whatever the
+    # number of combinations the facets hold.
     cursor.execute(
-        "SELECT project_id, type, phase, compensation, artifact_domain, contributions, synthetic "
-        "FROM stats_rebuild_facets"
+        """SELECT project_id, 'by_type', type, SUM(contributions)::bigint
+           FROM stats_rebuild_facets GROUP BY project_id, type
+           UNION ALL
+           SELECT project_id, 'by_phase', phase, SUM(contributions)::bigint
+           FROM stats_rebuild_facets GROUP BY project_id, phase
+           UNION ALL
+           SELECT project_id, 'by_compensation', compensation, SUM(contributions)::bigint
+           FROM stats_rebuild_facets GROUP BY project_id, compensation
+           UNION ALL
+           SELECT project_id, 'by_artifact_domain', artifact_domain, SUM(contributions)::bigint
+           FROM stats_rebuild_facets GROUP BY project_id, artifact_domain
+           UNION ALL
+           SELECT project_id, 'synthetic', '', SUM(synthetic)::bigint
+           FROM stats_rebuild_facets GROUP BY project_id"""
     )
-    for project_id, type_, phase, compensation, domain, n, synthetic in cursor.fetchall():
-        facet = facets[project_id]
-        facet["by_type"][type_] += n
-        facet["by_phase"][phase] += n
-        facet["by_compensation"][compensation] += n
-        facet["by_artifact_domain"][domain] += n
-        facet["synthetic"] += synthetic
+    for project_id, name, key, n in cursor.fetchall():
+        if name == "synthetic":
+            facets[project_id]["synthetic"] = n
+        else:
+            facets[project_id][name][key] = n
     cursor.execute(
         "SELECT project_id, unit, SUM(quantity) FROM stats_rebuild_cells "
         "WHERE quantity IS NOT NULL GROUP BY project_id, unit"
