@@ -1086,7 +1086,7 @@ def _rebuild_compute_sql() -> list[str]:
                    SUM(quantity) FILTER (WHERE source = %(repository)s) AS commits,
                    SUM(lines_added) AS lines_added, SUM(lines_removed) AS lines_removed
             FROM stats_rebuild_ledger GROUP BY project_id, source, contributor_id""",
-        # int() of the decimal sum, as `refresh_source_rollups` writes it: truncated.
+        # int() of the decimal sum, as `compute_source_rollups` writes it: truncated.
         """CREATE TEMP TABLE stats_rebuild_sources AS
            SELECT project_id, source, SUM(contributions) AS contributions,
                   COUNT(*) AS contributors, SUM(non_code) AS non_code,
