@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import io
 import os
+import queue
 import shutil
 import subprocess
 import threading
@@ -36,6 +37,55 @@ SHA = 40
 # blank line between commits. Unlike fuller, tabs in messages are not expanded and blank lines
 # around a message not trimmed, which Perceval's parser reads the same way.
 PERCEVAL_FORMAT = "format:commit %H% P%nAuthor:     %aN <%aE>%nAuthorDate: %aI%n%n%w(0,4,4)%B"
+
+
+# git writes its log ahead of the parser into this much memory (chunks x size, 32 MB), so that it
+# goes on while the importer writes a batch to the database instead of waiting on a full pipe: git
+# and the importer then run side by side on two cores.
+READ_AHEAD_CHUNKS, READ_AHEAD_CHUNK = 128, 256 * 1024
+
+
+class _ReadAhead(io.RawIOBase):
+    """A pipe read by a thread of its own into a bounded queue of chunks, read back as a file."""
+
+    def __init__(self, pipe):
+        self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=READ_AHEAD_CHUNKS)
+        self._pending = memoryview(b"")
+        self._thread = threading.Thread(target=self._pump, args=(pipe,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, pipe) -> None:
+        try:
+            while chunk := pipe.read1(READ_AHEAD_CHUNK):
+                self._chunks.put(chunk)
+        except (OSError, ValueError):  # the pipe was closed under us: the sync is stopping
+            pass
+        finally:
+            self._chunks.put(b"")  # end of the log
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self._pending:
+            chunk = self._chunks.get()
+            if not chunk:
+                self._chunks.put(b"")  # every later read sees the end too
+                return 0
+            self._pending = memoryview(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def finish(self, *, stopped: bool) -> None:
+        """Wait for the reading thread; when git was stopped early, first empty the queue the
+        thread may be waiting on."""
+        if stopped:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._chunks.get_nowait()
+        self._thread.join(timeout=5)
 
 
 class MiningError(Exception):
@@ -358,9 +408,13 @@ class GitMirror:
         reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
         reader.start()
         finished = False
+        ahead = _ReadAhead(proc.stdout)
         try:
             lines = io.TextIOWrapper(
-                proc.stdout, encoding="utf-8", errors="surrogateescape", newline="\n"
+                io.BufferedReader(ahead, READ_AHEAD_CHUNK),
+                encoding="utf-8",
+                errors="surrogateescape",
+                newline="\n",
             )
             for item in GitParser(lines).parse():
                 if time.monotonic() > self.deadline:
@@ -372,8 +426,9 @@ class GitMirror:
         finally:
             if not finished:
                 proc.kill()
-            proc.stdout.close()
             proc.wait()
+            ahead.finish(stopped=not finished)
+            proc.stdout.close()
             reader.join(timeout=5)
         if proc.returncode != 0:
             raise MiningError(self._explain(b"".join(errors)))
