@@ -51,12 +51,13 @@ class _ReadAhead(io.RawIOBase):
     def __init__(self, pipe):
         self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=READ_AHEAD_CHUNKS)
         self._pending = memoryview(b"")
+        self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._pump, args=(pipe,), daemon=True)
         self._thread.start()
 
     def _pump(self, pipe) -> None:
         try:
-            while chunk := pipe.read1(READ_AHEAD_CHUNK):
+            while not self._stopped.is_set() and (chunk := pipe.read1(READ_AHEAD_CHUNK)):
                 self._chunks.put(chunk)
         except (OSError, ValueError):  # the pipe was closed under us: the sync is stopping
             pass
@@ -79,13 +80,16 @@ class _ReadAhead(io.RawIOBase):
         return size
 
     def finish(self, *, stopped: bool) -> None:
-        """Wait for the reading thread; when git was stopped early, first empty the queue the
-        thread may be waiting on."""
+        """Wait for the reading thread; when git was stopped early, tell the thread to stop and
+        keep emptying the queue it may be waiting on until it has."""
         if stopped:
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    self._chunks.get_nowait()
-        self._thread.join(timeout=5)
+            self._stopped.set()
+            while self._thread.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        self._chunks.get_nowait()
+                self._thread.join(timeout=0.01)
+        self._thread.join()
 
 
 class MiningError(Exception):
