@@ -976,8 +976,11 @@ def invalidate_all() -> int:
 
 
 def project_ids_with_contributions() -> list[int]:
+    """One index probe per project (a DISTINCT over the ledger read all of it: 0.9 s at 1M)."""
     return list(
-        Contribution.objects.order_by("project_id").values_list("project_id", flat=True).distinct()
+        Project.objects.filter(Exists(Contribution.objects.filter(project_id=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
