@@ -109,14 +109,17 @@ def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
     return time.perf_counter() - started, _children_cpu() - cpu
 
 
-def _backend_cpu(pid: int) -> float | None:
-    """CPU seconds of a PostgreSQL session's server process, when the server runs on this
-    machine (its /proc entry is readable); None otherwise."""
+def _machine_busy_cpu() -> float | None:
+    """CPU seconds every processor of this machine spent busy so far (Linux), or None. The
+    sync writes from a second database connection too, whose server process ends with the
+    sync: PostgreSQL's share is measured as the machine's busy time less the sync's own (its
+    Python and its git), which on a quiet machine is the database's."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 # THE CHILD: one sync, in a process of its own
@@ -152,17 +155,14 @@ def child(repo: str, out: str) -> None:
     source = RepositorySource.objects.filter(project=project).first() or repository_source_add(
         project=project, url=repo, allow_local=True
     )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
-    database_cpu = _backend_cpu(backend)
+    machine_cpu = _machine_busy_cpu()
     own_cpu, git_cpu = time.process_time(), _children_cpu()
     started = time.perf_counter()
     sync = repository_sync_request(source=source)
     repository_sync_execute(sync_id=sync.pk)
     seconds = time.perf_counter() - started
     own_cpu, git_cpu = time.process_time() - own_cpu, _children_cpu() - git_cpu
-    database_after = _backend_cpu(backend)
+    machine_after = _machine_busy_cpu()
     sync.refresh_from_db()
     Path(out).write_text(
         json.dumps(
@@ -171,8 +171,8 @@ def child(repo: str, out: str) -> None:
                 "cpu_python": own_cpu,
                 "cpu_git": git_cpu,
                 "cpu_database": (
-                    database_after - database_cpu
-                    if database_cpu is not None and database_after is not None
+                    machine_after - machine_cpu - own_cpu - git_cpu
+                    if machine_cpu is not None and machine_after is not None
                     else None
                 ),
                 "status": sync.status,
@@ -257,7 +257,7 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     ratio = first["seconds"] / floor
     # On a shared machine wall-clock time follows the load; CPU seconds much less. The CPU ratio
-    # counts everything the import ran (Python, git, its PostgreSQL session) against git log's.
+    # counts everything the import ran (Python, git, its PostgreSQL sessions) against git log's.
     first_cpu = first["cpu_python"] + first["cpu_git"] + (first["cpu_database"] or 0)
     cpu_ratio = first_cpu / floor_cpu if floor_cpu else None
     rows = [
@@ -287,7 +287,8 @@ def main() -> int:
     database = first["cpu_database"]
     print(
         f"CPU seconds: git log --numstat {floor_cpu:.2f}; first import {first_cpu:.2f} = Python "
-        f"{first['cpu_python']:.2f} + git {first['cpu_git']:.2f} + PostgreSQL session "
+        f"{first['cpu_python']:.2f} + git {first['cpu_git']:.2f} + PostgreSQL (the machine's "
+        "other busy time) "
         + ("n/a" if database is None else f"{database:.2f}")
         + (
             (f" (ratio {cpu_ratio:.2f})" if cpu_ratio else "")

@@ -119,14 +119,17 @@ def insert_rows(
 def insert_like(
     template: models.Model,
     varying: Sequence[str],
-    rows: Iterable[Sequence],
+    rows: Sequence[Sequence],
     *,
-    ignore_conflicts: bool = False,
-) -> int:
+    with_ids: bool = False,
+) -> list[int]:
     """Insert rows equal to the unsaved `template` except in the `varying` fields (attnames),
     whose values each row gives in that order. For large writes: no model instance per row (on
     PostgreSQL the template's values are prepared once and each row is a list copied from them).
-    Returns the number of rows given."""
+    With `with_ids`, returns the new rows' ids in order (on PostgreSQL taken from the table's
+    sequence first); otherwise an empty list."""
+    if not rows:
+        return []
     model = type(template)
     fields = _columns(model)
     names = [f.attname for f in fields]
@@ -134,11 +137,8 @@ def insert_like(
     if connection.vendor != "postgresql":
         base = {name: getattr(template, name) for name in names}
         objs = [model(**{**base, **dict(zip(varying, row, strict=True))}) for row in rows]
-        if objs:
-            model.objects.bulk_create(
-                objs, batch_size=SQLITE_BATCH, ignore_conflicts=ignore_conflicts
-            )
-        return len(objs)
+        model.objects.bulk_create(objs, batch_size=SQLITE_BATCH)
+        return [obj.pk for obj in objs] if with_ids else []
     real = connections[DEFAULT_DB_ALIAS]
     by_name = {f.attname: f for f in fields}
     base = [convert(template) for convert in _converters(fields, adding=True)]
@@ -154,20 +154,23 @@ def insert_like(
             conversions.append((row_index, lambda value, f=field: f.get_db_prep_save(value, real)))
         elif field.choices:
             conversions.append((row_index, _plain))
-    count = 0
+    ids = allocate_ids(model, len(rows)) if with_ids else []
+    if with_ids:
+        fields = [model._meta.pk, *fields]
+        plan = [(True, len(varying)), *plan]  # each row's id goes after its varying values
 
     def prepared():
-        nonlocal count
-        for row in rows:
-            if conversions:
+        for index, row in enumerate(rows):
+            if conversions or with_ids:
                 row = list(row)
                 for row_index, convert in conversions:
                     row[row_index] = convert(row[row_index])
-            count += 1
+                if with_ids:
+                    row.append(ids[index])
             yield [row[value] if from_row else value for from_row, value in plan]
 
-    _copy(model, fields, prepared(), ignore_conflicts=ignore_conflicts)
-    return count
+    _copy(model, fields, prepared(), ignore_conflicts=False)
+    return ids
 
 
 def _copy(model, fields, rows: Iterable[list], *, ignore_conflicts: bool) -> None:

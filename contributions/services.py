@@ -7,7 +7,7 @@ change that can move a statistic enqueues the project's rollup refresh after com
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -40,6 +40,7 @@ from contributions.choices import (
 from contributions.identities import HANDLE_KINDS, IdentityKind
 from contributions.models import (
     CONTENT_FIELDS,
+    HAS_EXTERNAL_ID,
     Contribution,
     Contributor,
     ContributorEmail,
@@ -725,6 +726,7 @@ def contribution_record_import_batch(
     for start in range(0, len(ids), 500):
         existing.update(
             Contribution.objects.filter(
+                HAS_EXTERNAL_ID,
                 project=project,
                 source=ContributionSource.IMPORT,
                 external_id__in=ids[start : start + 500],
@@ -830,7 +832,7 @@ def contribution_record_repository_cells(
     cells: Sequence[RepositoryCell],
     note: str = "",
     importer_ids: Iterable[int] = (),
-    scope: str = "",
+    known_new: Container[str] = frozenset(),
 ) -> RepositoryCellOutcome:
     """Write recomputed cells in place: new ones inserted in bulk (COPY on PostgreSQL), changed
     ones updated, unchanged ones left alone (so a re-sync writes nothing), emptied ones withdrawn.
@@ -844,22 +846,22 @@ def contribution_record_repository_cells(
     who asked for the sync) is not approved by the history they chose to import; it waits as
     pending for another maintainer (or staff), as a credit list naming its importer does.
 
-    `scope` is the external-id prefix every cell shares (one repository source's): with many
-    cells, rows are then read by that prefix in one query instead of by thousands of ids."""
+    `known_new` names cells the caller knows are not in the ledger yet (a source's first import
+    writes tens of thousands): they are not looked up. Were one there, the unique index on
+    external ids would refuse the write."""
     outcome = RepositoryCellOutcome()
     if not cells:
         return outcome
-    ids = list(dict.fromkeys(cell.external_id for cell in cells))
-    by_scope = bool(scope) and len(ids) > CELL_CHUNK
-    wanted_ids = set(ids)
+    ids = [
+        external_id
+        for external_id in dict.fromkeys(cell.external_id for cell in cells)
+        if external_id not in known_new
+    ]
     repository_rows = Contribution.objects.filter(
-        project=project, source=ContributionSource.REPOSITORY
+        HAS_EXTERNAL_ID, project=project, source=ContributionSource.REPOSITORY
     )
 
     def chunked(queryset) -> Iterable:
-        if by_scope:
-            yield queryset.filter(external_id__startswith=scope)
-            return
         for start in range(0, len(ids), CELL_CHUNK):
             yield queryset.filter(external_id__in=ids[start : start + CELL_CHUNK])
 
@@ -870,8 +872,7 @@ def contribution_record_repository_cells(
         )
     ):
         for row in queryset:
-            if row.external_id in wanted_ids:
-                existing[row.external_id] = row
+            existing[row.external_id] = row
     now = timezone.now()
     wanted = list({c.contributor_id for c in cells if c.external_id not in existing} - {None})
     people: dict[int, tuple[int | None, int | None]] = {}
@@ -939,7 +940,7 @@ def contribution_record_repository_cells(
                 setattr(row, name, value)
             row.updated_at = now
             changed.append(row)
-    insert_like(
+    created_ids = insert_like(
         Contribution(
             project=project,
             title="-",
@@ -960,24 +961,18 @@ def contribution_record_repository_cells(
             *_CELL_FIELDS,
         ],
         new_rows,
+        with_ids=True,
     )
     update_rows(Contribution, changed, [*_CELL_FIELDS, "status", "moderated_at", "updated_at"])
     if new_rows:
-        created_ids: dict[str, int] = {}
-        for queryset in chunked(repository_rows):
-            created_ids.update(queryset.values_list("external_id", "pk"))
         approved_note = note[:MAX_NOTE_CHARS]
         pending_note = f"{note} {SELF_IMPORT_NOTE}".strip()[:MAX_NOTE_CHARS]
         insert_like(
             ModerationEvent(actor=None, from_status="", at=now),
             ["contribution_id", "to_status", "note"],
             [
-                (
-                    created_ids[row[7]],
-                    row[4],
-                    approved_note if row[4] == S.APPROVED else pending_note,
-                )
-                for row in new_rows
+                (pk, row[4], approved_note if row[4] == S.APPROVED else pending_note)
+                for pk, row in zip(created_ids, new_rows, strict=True)
             ],
         )
     insert_rows(
@@ -1012,6 +1007,7 @@ def contribution_withdraw_repository_cells(
     for start in range(0, len(ids), 500):
         rows += list(
             Contribution.objects.select_for_update().filter(
+                HAS_EXTERNAL_ID,
                 project=project,
                 source=ContributionSource.REPOSITORY,
                 status=S.APPROVED,

@@ -7,9 +7,13 @@
 3. Read the commits with the mining adapter and turn each into credits (author, co-authors and
    trailer-named people; bots left out), classified by the files it touched.
 4. Write in batches, each ONE transaction: the batch's credits (skipping those already recorded)
-   and the ledger cells they count in, recomputed from all recorded credits. A sync killed
-   between batches leaves complete batches only, and the next sync, which reads the same range
-   again, finds their credits recorded: no month is ever counted twice.
+   and the ledger cells no later commit is likely to change, recomputed from all recorded
+   credits: those the batch before touched and this one did not (a history is read newest first,
+   so a month left behind is done; a cell touched again later is simply written again). A sync
+   killed between batches leaves complete batches only, and the next sync, which reads the same
+   range again, finds their credits recorded: no month is ever counted twice.
+   On PostgreSQL, outside a caller's transaction, batches are written by a thread with a
+   connection of its own while the next one is parsed (`BatchWriter`).
 5. Only a complete read moves `last_seen_commit` to the tip.
 """
 
@@ -19,13 +23,15 @@ import contextlib
 import datetime as dt
 import gc
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
@@ -43,6 +49,7 @@ from repositories.classification import TRAILERS, classify_commit
 from repositories.identities import Identity, cell_key, parse_person
 from repositories.mining import Commit, GitMirror, MiningError
 from repositories.models import CommitCredit, RepositoryIdentity, RepositorySource, RepositorySync
+from repositories.selectors import cells_of_source
 
 logger = logging.getLogger(__name__)
 AUTHOR = CreditRole.AUTHOR.value
@@ -52,9 +59,14 @@ AUTHOR = CreditRole.AUTHOR.value
 # a batch's commits and facts in a few tens of megabytes.
 BATCH = 10_000
 QUERY_CHUNK = 2000
-# Cells kept before they are written: a first import of a large history writes its cells once at
-# the end; past this many, they are written between batches (memory stays bounded).
+# Cells kept before they are all written, settled or not (a history whose dates jump about
+# leaves few settled): memory stays bounded.
 CELL_FLUSH = 100_000
+# Cells a first import counts itself (about 200 bytes each); past this many it recounts them
+# from the recorded credits instead, as any other run does.
+TALLY_CELLS = 200_000
+# Batches parsed ahead of the writer: each holds a batch's facts (a few tens of megabytes).
+BATCHES_AHEAD = 1
 
 
 # A fact, one person credited by one commit for one type of work, as the tuple
@@ -63,6 +75,89 @@ CELL_FLUSH = 100_000
 Fact = tuple[str, Identity, str, str, dt.date, int, int, str]
 CREDIT_COLUMNS = ["source_id", "sha", "identity", "role", "type", "day"]
 CREDIT_COLUMNS += ["lines_added", "lines_removed", "cell"]
+
+
+class _NotIn:
+    """Every name but these (`in` is all a container needs)."""
+
+    def __init__(self, names: set[str]):
+        self.names = names
+
+    def __contains__(self, name: object) -> bool:
+        return name not in self.names
+
+
+@dataclass(slots=True)
+class Batch:
+    """What the writer takes: a batch's commits (by sha) and the facts they credit."""
+
+    shas: list[str]
+    facts: list[Fact]
+
+
+class BatchWriter:
+    """Writes batches in order, by `write(batch)`: inline, or on a thread with a database
+    connection of its own so that writing a batch overlaps parsing the next.
+
+    The thread is for PostgreSQL outside any transaction of the caller (a second connection
+    cannot see what an open transaction wrote, and SQLite has a single writer anyway). The
+    thread's error is raised in the caller at its next `submit` or at `finish`."""
+
+    def __init__(self, write: Callable[[Batch], None], *, threaded: bool):
+        self._write = write
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        if threaded:
+            self._queue: queue.Queue[Batch | None] = queue.Queue(maxsize=BATCHES_AHEAD)
+            self._abandoned = threading.Event()
+            self._thread = threading.Thread(target=self._drain, name="batch-writer", daemon=True)
+            self._thread.start()
+
+    @classmethod
+    def for_this_connection(cls, write: Callable[[Batch], None]) -> BatchWriter:
+        threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        return cls(write, threaded=threaded)
+
+    def _drain(self) -> None:
+        try:
+            while (batch := self._queue.get()) is not None:
+                if not self._abandoned.is_set():
+                    self._write(batch)
+        except BaseException as error:  # handed to the caller's thread
+            self._error = error
+            while self._queue.get() is not None:  # the caller never waits on a full queue
+                pass
+        finally:
+            connection.close()  # this thread's own
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def submit(self, batch: Batch) -> None:
+        if self._thread is None:
+            self._write(batch)
+            return
+        self._raise()
+        self._queue.put(batch)
+
+    def finish(self) -> None:
+        """Wait until every submitted batch is written."""
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        """The read failed: the batch being written is finished, the queued ones are dropped
+        (the next sync reads them again), and an error of the writer's own is only logged."""
+        if self._thread is not None:
+            self._abandoned.set()
+            try:
+                self.finish()
+            except Exception:
+                logger.exception("writing a batch of a failed sync failed")
 
 
 @dataclass
@@ -148,7 +243,12 @@ class Importer:
         self.progress = progress
         self.outcome = SyncOutcome()
         self.contributors: dict[str, int] = {}
+        # A first import (no credit and no ledger cell of the source when the run began) counts
+        # its cells as it records their credits and knows which cells it wrote: it asks the
+        # database neither. Any other run recomputes cells from the recorded credits.
         self.fresh = False
+        self.tally: dict[str, list] = {}  # cell -> [credits, lines added, lines removed, last day]
+        self.written: set[str] = set()
         # (identity key, year, month, type) -> the ledger cell's external id.
         self.cells: dict[tuple[str, int, int, str], str] = {}
         # "Name <address>" -> identity: a history names the same few people again and again.
@@ -203,28 +303,31 @@ class Importer:
         if force:
             self._prune(reachable=mirror.reachable(tip, source.path_filter))
         # Commits recorded before (by a sync that was stopped) cost no writes: each batch looks
-        # its commits up, unless the source had no credit at all when this run began.
-        self.fresh = not CommitCredit.objects.filter(source=source).exists()
+        # its commits up, unless the source had nothing recorded when this run began.
+        self.fresh = not (
+            CommitCredit.objects.filter(source=source).exists() or cells_of_source(source).exists()
+        )
         done = 0
         batch: list[Commit] = []
         self._report(0, total)
+        writer = BatchWriter.for_this_connection(self._record_batch)
         with fewer_collections():
             try:
                 for commit in mirror.commits(revisions, source.path_filter):
                     batch.append(commit)
                     if len(batch) >= BATCH:
-                        self._record_batch(batch)
+                        writer.submit(self._batch(batch))
                         done += len(batch)
                         batch = []
-                        if len(self.touched) >= CELL_FLUSH:
-                            self._flush_cells()
                         self._report(done, total)
                 if batch:
-                    self._record_batch(batch)
+                    writer.submit(self._batch(batch))
                     done += len(batch)
+                writer.finish()
             except Exception:
                 # Whatever was recorded is counted before the error goes on (a process killed
                 # outright leaves that to the next sync, which reads the same commits again).
+                writer.abandon()
                 try:
                     self._flush_cells()
                 except Exception:
@@ -262,7 +365,13 @@ class Importer:
         self.source.save(update_fields=["last_seen_commit", "last_synced_at"])
 
     # COMMITS -> FACTS
-    def _facts(self, commits: list[Commit], recorded: set[str]) -> list[Fact]:
+    def _batch(self, commits: list[Commit]) -> Batch:
+        if len(self.cells) >= CELL_FLUSH:
+            self.cells = {}  # memory stays bounded: the names are made again when needed
+        return Batch([commit.sha for commit in commits], self._facts(commits))
+
+    def _facts(self, commits: list[Commit]) -> list[Fact]:
+        """Who each commit credits, for what: no database (the writer may be busy with it)."""
         kind = self.source.kind
         trailer_people = [
             person for c in commits for values in c.trailers.values() for person in values
@@ -277,8 +386,6 @@ class Importer:
         source_id = self.source.pk
         for commit in commits:
             sha = commit.sha
-            if sha not in recorded:
-                self.outcome.commits += 1
             files = commit.files
             type_ = classify_commit((f.path for f in files), kind)
             added = sum(f.added for f in files)
@@ -326,12 +433,11 @@ class Importer:
                 )
         return list(facts.values())
 
-    def _recorded(self, commits: list[Commit]) -> set[str]:
+    def _recorded(self, shas: list[str]) -> set[str]:
         """Which of these commits have their credits recorded already."""
         if self.fresh:
             return set()
         found: set[str] = set()
-        shas = [commit.sha for commit in commits]
         for chunk in _chunks(shas):
             found.update(
                 CommitCredit.objects.filter(source=self.source, sha__in=chunk)
@@ -398,11 +504,20 @@ class Importer:
         )
         self.contributors.update(found)
 
-    # FACTS -> LEDGER
-    @transaction.atomic
-    def _record_batch(self, commits: list[Commit]) -> None:
-        recorded = self._recorded(commits)
-        facts = self._facts(commits, recorded)
+    # FACTS -> LEDGER (the writer's side: only it uses the database until the read ends)
+    def _record_batch(self, batch: Batch) -> None:
+        try:
+            with transaction.atomic():
+                self._record(batch)
+        except BaseException:
+            # The tally may count the batch that failed: what follows recounts from the ledger.
+            self.fresh = False
+            raise
+
+    def _record(self, batch: Batch) -> None:
+        recorded = self._recorded(batch.shas)
+        self.outcome.commits += sum(1 for sha in batch.shas if sha not in recorded)
+        facts = batch.facts
         if not facts:
             return
         self._resolve(fact[1] for fact in facts)
@@ -416,28 +531,45 @@ class Importer:
         ]
         write_rows(CommitCredit, CREDIT_COLUMNS, new)
         self.outcome.credits += len(new)
-        touched = self.touched
-        for fact in facts:
-            touched[fact[7]] = fact[1]
+        if self.fresh:
+            tally = self.tally
+            for _sha, _identity, _role, _type, day, added, removed, cell in facts:
+                counts = tally.get(cell)
+                if counts is None:
+                    tally[cell] = [1, added, removed, day]
+                else:
+                    counts[0] += 1
+                    counts[1] += added
+                    counts[2] += removed
+                    counts[3] = max(counts[3], day)
+            if len(tally) > TALLY_CELLS:
+                self.fresh, self.tally, self.written = False, {}, set()
+        # Cells the batch before touched and this one did not are settled: written now. The
+        # others wait (all of them once too many wait).
+        touched = {fact[7]: fact[1] for fact in facts}
+        waiting = self.touched
+        if len(waiting) + len(touched) >= CELL_FLUSH:
+            settled, self.touched = {**waiting, **touched}, {}
+        else:
+            settled = {cell: owner for cell, owner in waiting.items() if cell not in touched}
+            self.touched = touched
+        if settled:
+            self._write_cells(settled)
 
     @transaction.atomic
     def _flush_cells(self) -> None:
         if self.touched:
             self._write_cells(self.touched)
             self.touched = {}
-            self.cells = {}  # memory stays bounded: the names are made again when needed
 
     def _write_cells(self, owners: dict[str, Identity | None], cells: Iterable[str] = ()) -> None:
         """Recompute the given cells from every recorded credit and write them to the ledger."""
         names = list(owners) or list(cells)
         totals: dict[str, tuple] = {}
         credits = CommitCredit.objects.filter(source=self.source)
-        # Many cells (a first import): one pass over the source's credits rather than thousands
-        # of ids bound into queries.
-        many = len(names) > QUERY_CHUNK
-        for chunk in [names] if many else _chunks(names):
+        for chunk in [] if self.fresh else _chunks(names):
             for cell, *total in (
-                (credits if many else credits.filter(cell__in=chunk))
+                credits.filter(cell__in=chunk)
                 .values_list("cell")
                 .annotate(Count("id"), Sum("lines_added"), Sum("lines_removed"), Max("day"))
                 .order_by()
@@ -466,7 +598,8 @@ class Importer:
                 link = links[month_text, login] = history_url(
                     self.source, month=month, github_login=login
                 )
-            commits, added, removed, last_day = totals.get(name) or (0, 0, 0, month)
+            counts = self.tally.get(name) if self.fresh else totals.get(name)
+            commits, added, removed, last_day = counts or (0, 0, 0, month)
             records.append(
                 RepositoryCell(
                     external_id=name,
@@ -483,7 +616,6 @@ class Importer:
         result = contribution_record_repository_cells(
             project=self.source.project,
             cells=records,
-            scope=f"repo:{self.source.pk}:",
             note=f"Read from the history of {self.source.label}.",
             # Whoever chose this history gets no credit approved by it (the moderation
             # invariant): their cells wait for another maintainer.
@@ -491,7 +623,10 @@ class Importer:
                 self.source.added_by_id,
                 self.sync.requested_by_id if self.sync is not None else None,
             },
+            known_new=_NotIn(self.written) if self.fresh else frozenset(),
         )
+        if self.fresh:
+            self.written.update(names)
         self.outcome.created += result.created
         self.outcome.updated += result.updated
         self.outcome.withdrawn += result.withdrawn

@@ -36,7 +36,7 @@ from contributions.importers.allcontributors import (
     ParsedCreditFile,
     parse_allcontributorsrc,
 )
-from contributions.models import Contribution, Contributor
+from contributions.models import HAS_EXTERNAL_ID, Contribution, Contributor
 from contributions.services import contribution_record_import_batch
 from projects import permissions as project_permissions
 from projects.card_import import ImportReport, Progress, http_url
@@ -258,7 +258,10 @@ def _contributors_for(
         ids = [entry.external_id for entry in parsed.entries if not entry.is_github_login]
         for chunk in _chunks(ids):
             rows = Contribution.objects.filter(
-                project=project, source=ContributionSource.IMPORT, external_id__in=chunk
+                HAS_EXTERNAL_ID,
+                project=project,
+                source=ContributionSource.IMPORT,
+                external_id__in=chunk,
             ).select_related("contributor")
             for row in rows:
                 login = row.external_id.split(":", 2)[1]

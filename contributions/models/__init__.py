@@ -1,5 +1,6 @@
 from .ledger import (
     CONTENT_FIELDS,
+    HAS_EXTERNAL_ID,
     OCCURRED_SORT,
     Contribution,
     Contributor,
@@ -20,6 +21,7 @@ from .rollups import (
 
 __all__ = [
     "CONTENT_FIELDS",
+    "HAS_EXTERNAL_ID",
     "OCCURRED_SORT",
     "Contribution",
     "Contributor",

@@ -173,6 +173,12 @@ class ContributorEmail(models.Model):
 OCCURRED_SORT = Coalesce(F("occurred_on"), Value(dt.date(1, 1, 1)))
 
 
+# The condition of the unique index on (project, source, external_id). A lookup by external ids
+# repeats it: PostgreSQL proves a partial index usable from a list of values only up to 100 of
+# them, and otherwise scans every entry of the project.
+HAS_EXTERNAL_ID = ~Q(external_id="")
+
+
 class Contribution(models.Model):
     project = models.ForeignKey(
         "projects.Project", on_delete=models.PROTECT, related_name="contributions"
@@ -337,7 +343,7 @@ class Contribution(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["project", "source", "external_id"],
-                condition=~Q(external_id=""),
+                condition=HAS_EXTERNAL_ID,
                 name="contribution_external_id_unique",
             ),
         ]

@@ -35,6 +35,7 @@ from cartography.models import ImportRun
 from contributions import services
 from contributions.importers.services import credit_list_import
 from contributions.models import Contribution, Contributor, ModerationEvent
+from repositories import importer
 from repositories.models import RepositorySource
 from repositories.services import (
     repository_source_add,
@@ -192,6 +193,12 @@ PATHS: dict[str, str] = {
         "test_hiding_and_showing_refuse_self_moderation"
     ),
     "repositories/importer.py::Importer._flush_cells": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
+    "repositories/importer.py::Importer._record": (
+        "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
+    ),
+    "repositories/importer.py::Importer._record_batch": (
         "test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer"
     ),
     "repositories/views.py::work_unhide": "test_hiding_and_showing_refuse_self_moderation",
@@ -739,6 +746,7 @@ def repository(people, settings, tmp_path):
     settings.REPOSITORY_CACHE_DIR = str(tmp_path / "cache")
     repo = GitRepo(tmp_path / "history")
     me = f"Maintainer <{people['maintainer'].email}>"
+    repo.commit({"docs/intro.md": lines(2)}, author=ADA, date=day("2025-01-05"))
     repo.commit({"src/app.py": lines(10)}, author=me, date=day("2025-01-10"))
     repo.commit({"docs/guide.md": lines(4)}, author=ADA, date=day("2025-01-12"))
     source = repository_source_add(project=people["project"], url=str(repo.path), allow_local=True)
@@ -751,10 +759,16 @@ def repository_rows(people, who: str):
     )
 
 
-def test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer(people, repository):
+@pytest.mark.parametrize("batch", [importer.BATCH, 1], ids=["cells-at-the-end", "cells-per-batch"])
+def test_a_repository_sync_crediting_its_importer_waits_for_another_maintainer(
+    people, repository, batch, monkeypatch
+):
     """A maintainer who asks for a sync of a history with their own commits does not get that
     credit approved by the history they chose: it waits for another maintainer. Through the job
-    (repositories.tasks) and the service the job runs."""
+    (repositories.tasks) and the service the job runs; the cells written when the read ends and,
+    a commit per batch, those settled on the way (the maintainer's, once an older commit of
+    Ada's is read)."""
+    monkeypatch.setattr(importer, "BATCH", batch)
     requested = repository_sync_request(source=repository, user=people["maintainer"])
     sync_repository(requested.pk)
     mine = repository_rows(people, "maintainer")
