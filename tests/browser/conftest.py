@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -39,6 +40,10 @@ def browser():
         )
         yield instance
         instance.close()
+        # While Playwright's event loop runs in this thread, Django keeps the test's database
+        # connections apart from the thread's others (asgiref's Local follows the running loop):
+        # nothing else closes them, and the test database could not be dropped at the end.
+        connections.close_all()
 
 
 @pytest.fixture
