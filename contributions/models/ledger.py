@@ -180,8 +180,14 @@ HAS_EXTERNAL_ID = ~Q(external_id="")
 
 
 class Contribution(models.Model):
+    # No index of their own on `project` and `contributor`: the composite indexes below start with
+    # them, and every index is paid on each write to the ledger (a repository import writes
+    # tens of thousands of rows).
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.PROTECT, related_name="contributions"
+        "projects.Project",
+        on_delete=models.PROTECT,
+        related_name="contributions",
+        db_index=False,
     )
     artifact = models.ForeignKey(
         "projects.Artifact",
@@ -191,7 +197,7 @@ class Contribution(models.Model):
         related_name="contributions",
     )
     contributor = models.ForeignKey(
-        Contributor, on_delete=models.PROTECT, related_name="contributions"
+        Contributor, on_delete=models.PROTECT, related_name="contributions", db_index=False
     )
     type = models.CharField("type", max_length=30, choices=ContributionType.choices)
     phase = models.CharField(
